@@ -1,0 +1,488 @@
+"""Classification, lines of therapy, endocrine resistance and patient states for one record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rdflib import RDF, Literal, URIRef
+from rdflib.namespace import XSD
+
+from reasoner.vocab import H2N, drug_iri
+
+__all__ = ["DrugClasses", "Inference", "classify_receptors", "infer", "inferred_triples"]
+
+# Durations of the ESO-ESMO ABC definitions, in days (a month counted as 30.44 days).
+SIX_MONTHS = 183
+TWELVE_MONTHS = 365
+TWO_YEARS = 730
+
+ENDOCRINE = "EndocrineTherapy"
+OFS = "LHRHAgonist"
+CYTOTOXIC = "CytotoxicChemotherapy"
+ADC = "AntibodyDrugConjugate"
+VISCERAL_SITES = frozenset({"liver", "lung", "pleura", "peritoneum"})
+MARKER_BASES = frozenset({"tumor_markers", "circulating_tumor_cells"})
+
+
+@dataclass(frozen=True)
+class DrugClasses:
+    """The drug classes (OWL class local names, transitively) of every canonical drug."""
+
+    classes: Mapping[str, frozenset[str]]
+
+    def has(self, drug: str, cls: str) -> bool:
+        return cls in self.classes.get(drug, frozenset())
+
+    def is_endocrine(self, drug: str) -> bool:
+        """Endocrine therapy proper: SERM, AI, SERD (an LHRH agonist alone is ovarian suppression)."""
+        return self.has(drug, ENDOCRINE) and not self.has(drug, OFS)
+
+    def is_chemo_like(self, drug: str) -> bool:
+        """Cytotoxic chemotherapy, or an antibody-drug conjugate with a cytotoxic payload."""
+        return self.has(drug, CYTOTOXIC) or self.has(drug, ADC)
+
+
+@dataclass(frozen=True)
+class Inference:
+    """What the reasoner inferred about one patient."""
+
+    subtype: str | None
+    her2_category: str
+    her2_positive: bool
+    er_low: bool
+    line: int | None
+    endocrine_resistance: str
+    visceral_crisis: bool | None
+    states: frozenset[str]
+    unknown_facets: frozenset[str]
+    quantities: Mapping[str, int | float]
+    exposed: frozenset[str]
+    exposed_metastatic: frozenset[str]
+    progressed: frozenset[str]
+    ongoing: frozenset[str]
+    progressed_regimens: tuple[frozenset[str], ...] = field(default_factory=tuple)
+
+    def classification(self) -> dict:
+        """The ``classification`` object of the result contract."""
+        return {
+            "subtype": self.subtype,
+            "her2_category": self.her2_category,
+            "er_low": self.er_low,
+            "line": self.line,
+            "endocrine_resistance": self.endocrine_resistance,
+            "visceral_crisis": self.visceral_crisis,
+        }
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _receptor_status(receptors: Mapping, key: str) -> bool | None:
+    """True positive (>=1%), False negative (<1%), None unknown (ASCO/CAP 2020)."""
+    percent = receptors.get(f"{key}_percent")
+    if percent is not None:
+        return percent >= 1
+    status = receptors.get(key)
+    if status is not None:
+        return status == "positive"
+    return None
+
+
+def classify_receptors(receptors: Mapping) -> tuple[str | None, str, bool, bool]:
+    """Subtype, HER2 category, HER2-positive flag and ER-low flag of a receptor result.
+
+    HER2 (ASCO/CAP 2023, DESTINY-Breast06): IHC 3+ or ISH amplified or status positive is
+    HER2-positive. IHC 0 is HER2-0, ultralow HER2-ultralow, 1+ or 2+ with ISH not amplified
+    HER2-low; ``her2: negative`` without a score leaves the category unknown.
+    """
+    ihc = receptors.get("her2_ihc")
+    ish = receptors.get("her2_ish")
+    status = receptors.get("her2")
+    her2_positive = ihc == "3+" or ish == "amplified" or status == "positive"
+    category = "unknown"
+    if not her2_positive:
+        if ihc == "0":
+            category = "HER2-0"
+        elif ihc == "ultralow":
+            category = "HER2-ultralow"
+        elif ihc == "1+" or (ihc == "2+" and ish == "not_amplified"):
+            category = "HER2-low"
+    her2_negative = not her2_positive and (category != "unknown" or status == "negative")
+    er = _receptor_status(receptors, "er")
+    pr = _receptor_status(receptors, "pr")
+    er_percent = receptors.get("er_percent")
+    er_low = er_percent is not None and 1 <= er_percent <= 10
+    subtype = None
+    if her2_negative:
+        if er or pr:
+            subtype = "HR+/HER2-"
+        elif er is False and pr is False:
+            subtype = "HR-/HER2-"
+    return subtype, category, her2_positive, er_low
+
+
+@dataclass
+class _Therapy:
+    index: int
+    drugs: frozenset[str]
+    setting: str
+    start: dt.date | None
+    end: dt.date | None
+    end_reason: str | None
+    progression_date: dt.date | None
+    basis: frozenset[str]
+
+    @property
+    def progressed(self) -> bool:
+        return self.end_reason == "progression" or self.progression_date is not None
+
+    @property
+    def progression_at(self) -> dt.date | None:
+        if self.progression_date is not None:
+            return self.progression_date
+        return self.end if self.end_reason == "progression" else None
+
+    @property
+    def ongoing(self) -> bool:
+        return self.end is None
+
+
+def _therapies(record: Mapping) -> list[_Therapy]:
+    out = []
+    for i, t in enumerate(record.get("therapies") or []):
+        out.append(
+            _Therapy(
+                index=i,
+                drugs=frozenset(t.get("drugs") or []),
+                setting=t.get("setting", ""),
+                start=_date(t.get("start")),
+                end=_date(t.get("end")),
+                end_reason=t.get("end_reason"),
+                progression_date=_date(t.get("progression_date")),
+                basis=frozenset(t.get("progression_basis") or []),
+            )
+        )
+    return out
+
+
+def _sort_key(t: _Therapy) -> tuple:
+    return (t.start or dt.date.min, t.index)
+
+
+def _endocrine_resistance(
+    record: Mapping, therapies: list[_Therapy], drugs: DrugClasses, states: set[str], unknown: set[str]
+) -> str:
+    """Primary / secondary / none / unknown, per the ESO-ESMO ABC 4/5 definitions."""
+    metastatic = record.get("metastatic") or {}
+    relapse = _date(metastatic.get("diagnosis_date"))
+    adjuvant_et = [
+        t for t in therapies
+        if t.setting in ("adjuvant", "neoadjuvant") and any(drugs.is_endocrine(d) for d in t.drugs)
+    ]
+    adjuvant_class = None
+    if not adjuvant_et:
+        states.add("no-prior-adjuvant-et")
+    elif relapse is None:
+        unknown.add("adjuvant-et-relapse")
+    else:
+        last = max(adjuvant_et, key=lambda t: t.end or dt.date.max)
+        first_start = min((t.start for t in adjuvant_et if t.start), default=None)
+        on_treatment = last.end is None or last.end >= relapse or last.end_reason == "progression"
+        if on_treatment:
+            states.add("relapse-on-adjuvant-et")
+            if first_start is None:
+                adjuvant_class = "unknown"
+            else:
+                adjuvant_class = "primary" if (relapse - first_start).days < TWO_YEARS else "secondary"
+        elif (relapse - last.end).days <= TWELVE_MONTHS:
+            states.add("relapse-within-12m-adjuvant-et")
+            adjuvant_class = "secondary"
+        else:
+            states.add("relapse-after-12m-adjuvant-et")
+            adjuvant_class = "none"
+    if adjuvant_class in ("primary", "secondary"):
+        return adjuvant_class
+    first_et = next(
+        (t for t in sorted(therapies, key=_sort_key)
+         if t.setting == "metastatic" and any(drugs.is_endocrine(d) for d in t.drugs)),
+        None,
+    )
+    if first_et is not None and first_et.progressed:
+        at = first_et.progression_at
+        if first_et.start is None or at is None:
+            return "unknown"
+        return "primary" if (at - first_et.start).days < SIX_MONTHS else "secondary"
+    if adjuvant_class == "unknown" or "adjuvant-et-relapse" in unknown:
+        return "unknown"
+    return "none"
+
+
+def _early_states(record: Mapping, subtype: str | None, states: set[str], unknown: set[str]) -> None:
+    early = record.get("early") or {}
+    biomarkers = record.get("biomarkers") or {}
+    nodes = early.get("nodes_positive")
+    n = early.get("n")
+    t = early.get("t")
+    grade = early.get("grade")
+    size = early.get("tumor_size_mm")
+    response = early.get("neoadjuvant_response")
+    node_positive = None
+    if nodes is not None:
+        node_positive = nodes >= 1
+    elif n is not None:
+        node_positive = n != "N0"
+    if node_positive is None:
+        unknown.add("node-status")
+    else:
+        states.add("node-positive" if node_positive else "node-negative")
+    if response == "residual_disease":
+        states.add("residual-disease")
+    elif response == "pcr":
+        states.add("pcr")
+    else:
+        unknown.add("neoadjuvant-response")
+    rs = biomarkers.get("recurrence_score")
+    if rs is None:
+        unknown.add("recurrence-score")
+    else:
+        states.add("rs-high" if rs >= 26 else "rs-low-intermediate")
+    t_rank = {"Tis": 0, "T1mi": 1, "T1a": 1, "T1b": 1, "T1c": 2, "T2": 3, "T3": 4, "T4": 5}.get(t or "", -1)
+    n_count = nodes if nodes is not None else {"N0": 0, "N1mi": 0, "N1": 1, "N2": 4, "N3": 10}.get(n or "")
+    known = nodes is not None or n is not None
+    if not known:
+        unknown.add("early-risk")
+        return
+    if n_count is not None and (n_count >= 4 or (1 <= n_count <= 3 and (grade == 3 or (size or 0) >= 50))):
+        states.add("monarche-high-risk")
+    ki67 = biomarkers.get("ki67_percent")
+    if node_positive or (
+        t_rank >= 3 and (grade == 3 or (grade == 2 and ((ki67 or 0) >= 20 or (rs or 0) >= 26)))
+    ):
+        states.add("natalee-risk")
+    n_cat = n or ("N0" if nodes == 0 else "N1" if nodes and nodes <= 3 else "N2" if nodes and nodes <= 9 else "N3")
+    if subtype == "HR-/HER2-" and (
+        (t == "T1c" and n_cat in ("N1", "N2")) or (t_rank >= 3 and n_cat in ("N0", "N1mi", "N1", "N2"))
+    ):
+        states.add("keynote522-stage")
+    if subtype == "HR-/HER2-" and (t_rank >= 3 or node_positive or response == "residual_disease"):
+        states.add("olympia-risk")
+    if subtype == "HR+/HER2-" and ((n_count or 0) >= 4 or response == "residual_disease"):
+        states.add("olympia-risk")
+
+
+def infer(record: Mapping, drugs: DrugClasses) -> Inference:
+    """Infer classification, states, lines and exposures from a validated record."""
+    states: set[str] = set()
+    unknown: set[str] = set()
+    receptors = record.get("receptors") or {}
+    subtype, her2_category, her2_positive, er_low = classify_receptors(receptors)
+
+    sex = record.get("sex")
+    if sex == "female":
+        states.add("female")
+        status = record.get("menopausal_status")
+        if status in ("premenopausal", "perimenopausal"):
+            states.add("premenopausal")
+        elif status == "postmenopausal":
+            states.add("postmenopausal")
+        else:
+            unknown.add("menopause")
+    elif sex == "male":
+        states.add("male")
+
+    if subtype == "HR+/HER2-":
+        states.add("hr-positive-her2-negative")
+    elif subtype == "HR-/HER2-":
+        states.add("triple-negative")
+    else:
+        unknown.add("subtype")
+    if her2_category == "HER2-0":
+        states.add("her2-zero")
+    elif her2_category == "HER2-ultralow":
+        states.add("her2-ultralow")
+    elif her2_category == "HER2-low":
+        states.add("her2-low")
+    else:
+        unknown.add("her2-category")
+    if er_low:
+        states.add("er-low")
+
+    setting = record.get("setting")
+    states.add({"early": "setting-early", "metastatic": "setting-metastatic"}.get(setting, "setting-lrr"))
+    lrr = record.get("locoregional_recurrence") or {}
+    if setting == "locoregional_recurrence":
+        if lrr.get("isolated") is True:
+            states.add("lrr-isolated")
+        elif lrr.get("isolated") is None:
+            unknown.add("lrr-isolated")
+
+    specimen = receptors.get("specimen")
+    if specimen is None:
+        unknown.add("specimen")
+    elif (setting == "metastatic" and specimen == "metastasis") or (
+        setting == "locoregional_recurrence" and specimen == "recurrence"
+    ) or setting == "early":
+        states.add("current-disease-biopsied")
+
+    metastatic = record.get("metastatic") or {}
+    for key, state, facet in (
+        ("visceral_crisis", "visceral-crisis", "visceral-crisis"),
+        ("life_threatening", "life-threatening", "life-threatening"),
+        ("rapidly_progressive", "rapidly-progressive", "rapid-progression"),
+        ("de_novo", "de-novo-metastatic", "de-novo"),
+    ):
+        value = metastatic.get(key)
+        if value is True:
+            states.add(state)
+        elif value is None:
+            unknown.add(facet)
+    sites = metastatic.get("sites")
+    if sites is None:
+        unknown.add("metastatic-sites")
+    else:
+        site_set = set(sites)
+        if "bone" in site_set:
+            states.add("bone-metastases")
+            if site_set == {"bone"}:
+                states.add("bone-only")
+        if site_set & VISCERAL_SITES:
+            states.add("visceral-metastases")
+        if "brain" in site_set:
+            states.add("brain-metastases")
+    labs = record.get("labs") or {}
+    calcium = labs.get("calcium_mg_dl")
+    hypercalcemia = metastatic.get("hypercalcemia")
+    if hypercalcemia is True or (calcium is not None and calcium > 10.5):
+        states.add("hypercalcemia")
+    elif hypercalcemia is None and calcium is None:
+        unknown.add("hypercalcemia")
+
+    biomarkers = record.get("biomarkers") or {}
+    for key, prefix in (("PIK3CA", "pik3ca"), ("AKT1", "akt1"), ("PTEN", "pten"), ("ESR1", "esr1")):
+        value = biomarkers.get(key)
+        if value == "altered":
+            states.add(f"{prefix}-altered")
+        elif value == "not_detected":
+            states.add(f"{prefix}-not-detected")
+        else:
+            unknown.add(prefix)
+    brca = (biomarkers.get("gBRCA1"), biomarkers.get("gBRCA2"))
+    if "pathogenic" in brca:
+        states.add("gbrca-pathogenic")
+    elif brca == ("not_detected", "not_detected"):
+        states.add("gbrca-not-detected")
+    else:
+        unknown.add("gbrca")
+    if biomarkers.get("gPALB2") == "pathogenic":
+        states.add("gpalb2-pathogenic")
+    elif biomarkers.get("gPALB2") != "not_detected":
+        unknown.add("gpalb2")
+    if biomarkers.get("pdl1_cps") is None:
+        unknown.add("pdl1-cps")
+    if biomarkers.get("pdl1_ic_percent") is None:
+        unknown.add("pdl1-ic")
+    ecog = record.get("ecog")
+    if ecog is None:
+        unknown.add("ecog")
+    else:
+        states.add("ecog-0-1" if ecog <= 1 else "ecog-2-plus")
+
+    therapies = _therapies(record)
+    metastatic_lines = sorted((t for t in therapies if t.setting == "metastatic"), key=_sort_key)
+    prior = [t for t in metastatic_lines if not t.ongoing or t.progressed]
+    prior_chemo = sum(1 for t in prior if any(drugs.is_chemo_like(d) for d in t.drugs))
+    prior_et = sum(1 for t in prior if any(drugs.is_endocrine(d) for d in t.drugs))
+
+    relapse = _date(metastatic.get("diagnosis_date"))
+    adjuvant_chemo = [
+        t for t in therapies
+        if t.setting in ("adjuvant", "neoadjuvant") and any(drugs.is_chemo_like(d) for d in t.drugs)
+    ]
+    early_relapse_12 = False
+    if adjuvant_chemo and relapse is not None:
+        last_end = max((t.end or relapse for t in adjuvant_chemo))
+        gap = (relapse - last_end).days
+        if gap <= SIX_MONTHS:
+            states.add("relapse-within-6m-adjuvant-chemo")
+        if gap <= TWELVE_MONTHS:
+            states.add("relapse-within-12m-adjuvant-chemo")
+            early_relapse_12 = True
+    elif adjuvant_chemo:
+        unknown.add("adjuvant-chemo-relapse")
+
+    if subtype == "HR+/HER2-":
+        resistance = _endocrine_resistance(record, therapies, drugs, states, unknown)
+    else:
+        resistance = "none"
+    if resistance == "primary":
+        states.add("primary-endocrine-resistance")
+    elif resistance == "secondary":
+        states.add("secondary-endocrine-resistance")
+    elif resistance == "none":
+        states.add("endocrine-sensitive")
+    else:
+        unknown.add("endocrine-resistance")
+
+    progressed_therapies = [t for t in therapies if t.progressed]
+    latest = max(progressed_therapies, key=lambda t: (t.progression_at or dt.date.min, t.index), default=None)
+    if latest is not None and latest.basis and latest.basis <= MARKER_BASES:
+        states.add("marker-only-progression")
+
+    quantities: dict[str, int | float] = {}
+    line = None
+    if setting == "metastatic":
+        line = len(prior) + 1
+        quantities.update(
+            metastaticLine=line,
+            priorMetastaticLines=len(prior),
+            priorMetastaticChemoLines=prior_chemo,
+            priorMetastaticEndocrineLines=prior_et,
+            priorLinesCountingEarlyRelapse=len(prior) + (1 if early_relapse_12 else 0),
+        )
+
+    visceral_crisis = metastatic.get("visceral_crisis") if setting == "metastatic" else None
+    if setting != "metastatic":
+        visceral_crisis = None
+
+    if setting == "early":
+        _early_states(record, subtype, states, unknown)
+
+    return Inference(
+        subtype=subtype,
+        her2_category=her2_category,
+        her2_positive=her2_positive,
+        er_low=er_low,
+        line=line,
+        endocrine_resistance=resistance,
+        visceral_crisis=visceral_crisis,
+        states=frozenset(states),
+        unknown_facets=frozenset(unknown),
+        quantities=quantities,
+        exposed=frozenset(d for t in therapies for d in t.drugs),
+        exposed_metastatic=frozenset(d for t in metastatic_lines for d in t.drugs),
+        progressed=frozenset(d for t in progressed_therapies for d in t.drugs),
+        ongoing=frozenset(d for t in therapies if t.ongoing for d in t.drugs),
+        progressed_regimens=tuple(t.drugs for t in progressed_therapies),
+    )
+
+
+def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
+    """The triples the reasoner adds to the patient graph (states, facets, lines, exposures)."""
+    yield patient, RDF.type, H2N.Patient
+    for state in sorted(inference.states):
+        yield patient, H2N.hasState, H2N[f"state-{state}"]
+    for facet in sorted(inference.unknown_facets):
+        yield patient, H2N.unknownFacet, H2N[f"facet-{facet}"]
+    for name, value in sorted(inference.quantities.items()):
+        yield patient, H2N[name], Literal(value, datatype=XSD.integer)
+    for prop, drugs in (
+        (H2N.exposedTo, inference.exposed),
+        (H2N.exposedInMetastaticSetting, inference.exposed_metastatic),
+        (H2N.progressedOn, inference.progressed),
+        (H2N.ongoingDrug, inference.ongoing),
+    ):
+        for drug in sorted(drugs):
+            yield patient, prop, drug_iri(drug)

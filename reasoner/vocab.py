@@ -1,0 +1,26 @@
+"""Namespaces and IRI helpers shared by every pipeline step."""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+
+__all__ = ["H2N", "PATIENT_NS", "drug_iri", "drug_name", "local_name"]
+
+H2N = Namespace("https://w3id.org/her2neg/kb/")
+PATIENT_NS = "https://w3id.org/her2neg/patient/"
+
+
+def drug_iri(canonical: str) -> URIRef:
+    """The knowledge-base IRI of a canonical drug name (``nab-paclitaxel`` -> ``h2n:drug-nab-paclitaxel``)."""
+    return H2N["drug-" + canonical.replace(" ", "-")]
+
+
+def local_name(iri: str) -> str:
+    """The part of a knowledge-base IRI after the namespace."""
+    text = str(iri)
+    return text[len(str(H2N)):] if text.startswith(str(H2N)) else text.rsplit("/", 1)[-1]
+
+
+def drug_name(iri: str, labels: dict[str, str]) -> str:
+    """The canonical name of a drug IRI, from the knowledge base's labels."""
+    return labels.get(str(iri), local_name(iri).removeprefix("drug-").replace("-", " "))
