@@ -1,0 +1,354 @@
+"""The pipeline for one patient or many: validate → infer → patient graph → SPARQL → result.
+
+Each step lives in its own package (``ingest``, ``graph``, ``validation``, ``inference``,
+``query``, ``result``); this module only wires them together. Many patients are reasoned over in
+one batch: their graphs are loaded together and every query runs once for the batch.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reasoner.graph import patient_iri
+from reasoner.inference import Inference, infer, inferred_triples
+from reasoner.kb import KnowledgeBase, Rule
+from reasoner.query.catalog import get_query
+from reasoner.result.model import (
+    Advice,
+    Excluded,
+    Option,
+    OptionComponent,
+    Reason,
+    Result,
+    ValidationEntry,
+    Warning,
+)
+from reasoner.validation import validate_record
+
+__all__ = ["Engine", "JURISDICTIONS"]
+
+JURISDICTIONS = {"US": "FDA", "EU": "EMA"}
+WARNING_QUERIES = (
+    "et-chemo-combination",
+    "tumor-marker-only-progression",
+    "continuing-after-progression",
+    "er-low",
+)
+_batch_counter = itertools.count()
+
+
+@dataclass
+class _Prepared:
+    index: int
+    record: dict | None
+    patient_id: str | None
+    findings: tuple
+    inference: Inference | None
+    iri: str | None
+    status: str
+    extra_validation: tuple[ValidationEntry, ...] = ()
+    extra_advice: tuple[Advice, ...] = ()
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class Engine:
+    """Runs the pipeline against one loaded :class:`~reasoner.kb.KnowledgeBase`."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self._queries = {
+            name: get_query(name).text
+            for name in ("rules-in-scope", "criterion-status", "contraindicated-drugs", *WARNING_QUERIES)
+        }
+
+    # -- step 1-4: validation and inference ----------------------------------------------------
+
+    def _prepare(self, index: int, raw: Any) -> _Prepared:
+        outcome = validate_record(raw)
+        findings = tuple(outcome.findings)
+        patient_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        if not outcome.ok or outcome.record is None:
+            advice = ()
+            if any("her2_ish" in f.path for f in outcome.violations):
+                advice = (Advice("TEST_ISH", "HER2 IHC 2+ is equivocal: request in-situ hybridisation (ISH) "
+                                 "on the same specimen; HER2-negative (ISH not amplified) or HER2-positive "
+                                 "(amplified) decides every HER2-dependent option (ASCO/CAP 2023)."),)
+            return _Prepared(index, None, patient_id, findings, None, None, "invalid", extra_advice=advice)
+        record = outcome.record
+        inference = infer(record, self.kb.drug_classes)
+        if inference.her2_positive:
+            entry = ValidationEntry(
+                "violation", "receptors",
+                "HER2-positive disease (IHC 3+, ISH amplified or HER2 status positive) is out of scope: "
+                "this reasoner covers HER2-negative breast cancer only; use HER2-positive guidelines.",
+            )
+            return _Prepared(index, record, record["id"], findings, inference, None, "out_of_scope",
+                             extra_validation=(entry,))
+        if inference.subtype is None:
+            entry = ValidationEntry(
+                "violation", "receptors",
+                "The tumour subtype cannot be determined from the receptor results (ER, PR and HER2 are "
+                "needed): give the missing result.",
+            )
+            return _Prepared(index, record, record["id"], findings, inference, None, "invalid",
+                             extra_validation=(entry,))
+        return _Prepared(index, record, record["id"], findings, inference,
+                         str(patient_iri(record["id"])), "ok")
+
+    # -- step 5: SPARQL over the batch -----------------------------------------------------------
+
+    def _query_batch(self, prepared: Sequence[_Prepared], graphs: dict[str, Any]) -> dict[str, dict[str, list]]:
+        graph_name = f"urn:her2neg:batch:{next(_batch_counter)}"
+        backend = self.kb.backend
+        per_patient: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        try:
+            for p in prepared:
+                triples = list(graphs[p.iri]) + list(inferred_triples(_uri(p.iri), p.inference))
+                backend.add_patient_triples(graph_name, triples)
+            for name, text in self._queries.items():
+                for row in backend.select(text, graphs=[graph_name]):
+                    per_patient[row["patient"]][name].append(row)
+        finally:
+            backend.drop_graph(graph_name)
+        return per_patient
+
+    # -- step 6: assemble the result ------------------------------------------------------------
+
+    def _kb_info(self, source_iris: Iterable[str]) -> dict:
+        labels = sorted({self.kb.sources.get(s, s) for s in source_iris})
+        return {"version": self.kb.release, "sources": labels}
+
+    def _assemble(self, p: _Prepared, rows: dict[str, list], jurisdiction: str | None) -> Result:
+        kb = self.kb
+        inf = p.inference
+        assert inf is not None and p.record is not None
+        record = p.record
+        progressed = set(inf.progressed)
+
+        blocked: dict[str, list[str]] = defaultdict(list)
+        cautioned: dict[str, list[str]] = defaultdict(list)
+        cited: set[str] = set()
+        for row in rows.get("contraindicated-drugs", []):
+            info = kb.contraindications.get(row["contraindication"])
+            if info is None:
+                continue
+            drug = kb.labels.get(row["drug"])
+            if drug is None:
+                continue
+            text = info.message.replace("{value}", _value_text(row["value"])) if row.get("value") is not None \
+                else info.message
+            (blocked if info.action == "block" else cautioned)[drug].append(text)
+            cited.update(info.sources)
+
+        in_scope = {r["rule"] for r in rows.get("rules-in-scope", [])}
+        statuses: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for r in rows.get("criterion-status", []):
+            statuses[r["rule"]].append((r["criterion"], r["status"]))
+
+        options: list[Option] = []
+        excluded: list[Excluded] = []
+        advice: dict[str, Advice] = {a.code: a for a in p.extra_advice}
+        removed: dict[str, list[Reason]] = defaultdict(list)
+
+        for rule_iri in sorted(in_scope):
+            rule = kb.rules.get(rule_iri)
+            if rule is None:
+                continue
+            reasons, cautions = self._criteria_outcome(rule, statuses.get(rule_iri, []))
+            if rule.kind == "AdviceRule":
+                if not reasons and rule.advice_code and rule.advice_code not in advice:
+                    advice[rule.advice_code] = Advice(rule.advice_code, rule.advice_text or rule.label)
+                    cited.update(rule.sources)
+                continue
+            regimen = kb.regimens.get(rule.regimen or "")
+            if regimen is None:
+                continue
+            all_drugs = tuple(sorted({d for c in regimen.components for d in c.drugs}))
+            cited.update(rule.sources)
+            if reasons:
+                excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(reasons)))
+                continue
+            components = []
+            empty_reasons: list[Reason] = []
+            for comp in regimen.components:
+                keep = []
+                for drug in comp.drugs:
+                    if drug in blocked:
+                        for text in blocked[drug]:
+                            removed[drug].append(Reason("CONTRAINDICATION", text))
+                        empty_reasons.extend(Reason("CONTRAINDICATION", t) for t in blocked[drug])
+                    elif drug in progressed and not comp.continues_after_progression:
+                        reason = Reason("PRIOR_PROGRESSION",
+                                        f"the disease progressed on a regimen containing {drug}")
+                        removed[drug].append(reason)
+                        empty_reasons.append(reason)
+                    else:
+                        keep.append(drug)
+                if not keep:
+                    components = None
+                    break
+                components.append(OptionComponent(comp.role, tuple(keep), comp.dosing))
+            if components is None:
+                excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(_dedupe(empty_reasons))))
+                continue
+            drugs_in = {d for c in components for d in c.drugs}
+            if self._mixes_endocrine_and_chemo(drugs_in):
+                excluded.append(Excluded(rule.id, rule.label, all_drugs, (Reason(
+                    "CRITERION_NOT_MET", "endocrine therapy is never combined with chemotherapy"),)))
+                continue
+            approval_reason = self._jurisdiction_reason(rule, jurisdiction)
+            if approval_reason:
+                excluded.append(Excluded(rule.id, rule.label, all_drugs, (approval_reason,)))
+                continue
+            option_cautions = list(rule.cautions) + cautions
+            for drug in sorted(drugs_in):
+                option_cautions.extend(cautioned.get(drug, []))
+            options.append(Option(
+                id=rule.id, label=rule.label, intent=rule.intent, line=inf.line,
+                preference=rule.preference, components=tuple(components),
+                rationale=rule.rationale, evidence=rule.evidence, approvals=rule.approvals,
+                cautions=tuple(_dedupe(option_cautions)), recommendation_code=rule.code,
+                regimen=regimen.label,
+            ))
+
+        for drug, reasons in sorted(removed.items()):
+            excluded.append(Excluded(f"drug-{drug.replace(' ', '-')}", drug, (drug,), tuple(_dedupe(reasons))))
+
+        warnings = []
+        for name in WARNING_QUERIES:
+            for row in sorted(rows.get(name, []), key=lambda r: (r.get("therapyIndex") or 0, r["message"])):
+                warnings.append(Warning(row["code"], row["message"]))
+
+        options.sort(key=lambda o: (self.kb.rules[self.kb.term(o.id)].rank, o.id))
+        excluded.sort(key=lambda e: e.id)
+        validation = tuple(ValidationEntry(f.severity.value, f.path, f.message) for f in p.findings)
+        return Result(
+            patient=p.patient_id,
+            status="ok",
+            knowledge_base=self._kb_info(cited),
+            classification=inf.classification(),
+            options=tuple(options),
+            excluded=tuple(excluded),
+            advice=tuple(sorted(advice.values(), key=lambda a: a.code)),
+            warnings=tuple(_dedupe(warnings)),
+            validation=validation + p.extra_validation,
+            jurisdiction=jurisdiction,
+        )
+
+    def _criteria_outcome(self, rule: Rule, statuses: list[tuple[str, str]]) -> tuple[list[Reason], list[str]]:
+        reasons: list[Reason] = []
+        cautions: list[str] = []
+        for criterion_iri, status in sorted(statuses):
+            criterion = self.kb.criteria.get(criterion_iri)
+            if criterion is None or status == "met":
+                continue
+            if status == "unknown":
+                if criterion.negated and (criterion.unknown_caution or rule.kind == "AdviceRule"):
+                    if criterion.unknown_caution and rule.kind == "Recommendation":
+                        cautions.append(criterion.unknown_caution)
+                    continue
+                reasons.append(Reason("MISSING_DATA", criterion.missing_text))
+            else:
+                reasons.append(Reason(criterion.reason_code, criterion.fail_text))
+        return _dedupe(reasons), _dedupe(cautions)
+
+    def _mixes_endocrine_and_chemo(self, drugs: set[str]) -> bool:
+        classes = self.kb.drug_classes
+        return any(classes.is_endocrine(d) for d in drugs) and any(
+            classes.has(d, "CytotoxicChemotherapy") for d in drugs)
+
+    @staticmethod
+    def _jurisdiction_reason(rule: Rule, jurisdiction: str | None) -> Reason | None:
+        if jurisdiction is None:
+            return None
+        agency = JURISDICTIONS[jurisdiction]
+        if jurisdiction in rule.endorsed_in:
+            return None
+        statuses = [a for a in rule.approvals if a.get("agency") == agency]
+        if any(a.get("status") == "approved" for a in statuses):
+            return None
+        detail = ", ".join(
+            f"{a.get('status')}{' ' + a['date'] if a.get('date') else ''}" for a in statuses
+        ) or "no approval recorded"
+        return Reason("CRITERION_NOT_MET", f"not approved or guideline-endorsed in the {jurisdiction} "
+                      f"({agency}: {detail})")
+
+    # -- public -------------------------------------------------------------------------------
+
+    def run(self, records: Sequence[Any], *, jurisdiction: str | None = None) -> list[Result]:
+        """Results for many records, in input order (one batch of SPARQL queries)."""
+        if jurisdiction is not None and jurisdiction not in JURISDICTIONS:
+            from reasoner.errors import ReasonerError
+
+            raise ReasonerError(f"unknown jurisdiction {jurisdiction!r}", hint="use US or EU")
+        prepared = [self._prepare(i, raw) for i, raw in enumerate(records)]
+        runnable = [p for p in prepared if p.status == "ok"]
+        graphs: dict[str, Any] = {}
+        seen: set[str] = set()
+        batches: list[list[_Prepared]] = [[]]
+        for p in runnable:
+            if p.iri in seen:  # the same id twice: reason over it in a batch of its own
+                batches.append([])
+                seen = set()
+            seen.add(p.iri)
+            batches[-1].append(p)
+        results: dict[int, Result] = {}
+        for batch in batches:
+            if not batch:
+                continue
+            graphs = {p.iri: self._patient_triples(p) for p in batch}
+            rows = self._query_batch(batch, graphs)
+            for p in batch:
+                results[p.index] = self._assemble(p, rows.get(p.iri, {}), jurisdiction)
+        out = []
+        for p in prepared:
+            if p.index in results:
+                out.append(results[p.index])
+            else:
+                out.append(self._not_ok(p, jurisdiction))
+        return out
+
+    def _patient_triples(self, p: _Prepared) -> list[tuple]:
+        from reasoner.graph import record_to_graph
+
+        return list(record_to_graph(p.record))
+
+    def _not_ok(self, p: _Prepared, jurisdiction: str | None) -> Result:
+        validation = tuple(ValidationEntry(f.severity.value, f.path, f.message) for f in p.findings)
+        validation += p.extra_validation
+        if not validation:
+            validation = (ValidationEntry("violation", "", "the record could not be read"),)
+        classification = p.inference.classification() if p.inference else {
+            "subtype": None, "her2_category": None, "er_low": None, "line": None,
+            "endocrine_resistance": None, "visceral_crisis": None,
+        }
+        return Result(
+            patient=p.patient_id, status=p.status, knowledge_base=self._kb_info(()),
+            classification=classification, advice=tuple(sorted(p.extra_advice, key=lambda a: a.code)),
+            validation=validation, jurisdiction=jurisdiction,
+        )
+
+
+def _uri(iri: str):
+    from rdflib import URIRef
+
+    return URIRef(iri)
+
+
+def _dedupe(items):
+    seen = set()
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out

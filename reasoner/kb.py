@@ -1,0 +1,307 @@
+"""The knowledge base, loaded once and reused for many patients.
+
+It parses every ontology module into a fast embedded store (pyoxigraph) and reads, once, the
+metadata the result needs (labels, texts, regimens, evidence, approvals). Eligibility itself is
+decided per patient by the SPARQL queries in ``queries/eligibility/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from reasoner.errors import KnowledgeBaseError
+from reasoner.inference import DrugClasses
+from reasoner.query.backends import OxigraphBackend, QueryBackend, RdflibBackend
+from reasoner.resources import module_paths
+from reasoner.vocab import H2N, local_name
+
+__all__ = ["KnowledgeBase", "Rule", "Criterion", "Component", "Regimen", "ContraindicationInfo"]
+
+PREFIXES = """
+PREFIX h2n: <https://w3id.org/her2neg/kb/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+"""
+
+
+@dataclass(frozen=True)
+class Component:
+    order: int
+    role: str
+    drugs: tuple[str, ...]
+    continues_after_progression: bool
+    dosing: str | None
+
+
+@dataclass(frozen=True)
+class Regimen:
+    iri: str
+    label: str
+    components: tuple[Component, ...]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    iri: str
+    label: str
+    fail_text: str
+    missing_text: str
+    reason_code: str
+    negated: bool
+    unknown_caution: str | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A recommendation or an advice rule, with what the result shows about it."""
+
+    iri: str
+    kind: str  # "Recommendation" | "AdviceRule"
+    label: str
+    code: str | None
+    regimen: str | None
+    intent: str
+    preference: str
+    rank: int
+    line_label: str | None
+    rationale: tuple[str, ...]
+    cautions: tuple[str, ...]
+    evidence: tuple[dict, ...]
+    approvals: tuple[dict, ...]
+    endorsed_in: frozenset[str]
+    sources: tuple[str, ...]
+    advice_code: str | None
+    advice_text: str | None
+
+    @property
+    def id(self) -> str:
+        return local_name(self.iri)
+
+
+@dataclass(frozen=True)
+class ContraindicationInfo:
+    iri: str
+    label: str
+    message: str
+    action: str
+    kind: str
+    section: str | None
+    sources: tuple[str, ...]
+
+
+def _group(rows, key):
+    out = defaultdict(list)
+    for row in rows:
+        out[row[key]].append(row)
+    return out
+
+
+class KnowledgeBase:
+    """The ontology modules loaded into a store, with the metadata the results need.
+
+    Load it once and reuse it: ``kb = KnowledgeBase.load()``, then ``kb.recommend(record)``
+    for each patient (see :mod:`reasoner`).
+    """
+
+    def __init__(self, backend: QueryBackend, files: tuple[Path, ...]):
+        self.backend = backend
+        self.files = files
+        self._read_metadata()
+
+    @classmethod
+    def load(cls, *, backend: str = "oxigraph") -> KnowledgeBase:
+        """Load every module of the ontology (``ontology/her2neg.ttl`` and its imports)."""
+        files = tuple(module_paths())
+        if not files:
+            raise KnowledgeBaseError("no ontology modules found", hint="is the package installed with its data?")
+        try:
+            if backend == "oxigraph":
+                store: QueryBackend = OxigraphBackend(files)
+            elif backend == "rdflib":
+                store = RdflibBackend(files)
+            else:
+                raise KnowledgeBaseError(f"unknown backend {backend!r}", hint="use oxigraph or rdflib")
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise KnowledgeBaseError(f"the ontology does not load: {exc}") from exc
+        return cls(store, files)
+
+    @staticmethod
+    @functools.cache
+    def default() -> KnowledgeBase:
+        """A process-wide knowledge base on the default backend, loaded on first use."""
+        return KnowledgeBase.load()
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def _q(self, body: str) -> list[dict]:
+        return self.backend.select(PREFIXES + body)
+
+    def _read_metadata(self) -> None:
+        header = self._q("""SELECT ?version ?info WHERE {
+            <https://w3id.org/her2neg/kb> owl:versionIRI ?version . OPTIONAL { <https://w3id.org/her2neg/kb> owl:versionInfo ?info } }""")
+        self.version = str(header[0]["info"]) if header and header[0].get("info") else "0.1.0"
+        current = self._q("SELECT (MAX(STR(?d)) AS ?max) WHERE { ?s h2n:currentTo ?d }")
+        self.current_to = current[0]["max"] if current and current[0].get("max") else None
+
+        self.labels: dict[str, str] = {
+            r["s"]: r["label"] for r in self._q("SELECT ?s ?label WHERE { ?s rdfs:label ?label }")
+        }
+        self.notations: dict[str, str] = {
+            r["s"]: r["n"] for r in self._q("SELECT ?s ?n WHERE { ?s skos:notation ?n }")
+        }
+        drug_rows = self._q("""SELECT ?drug ?label ?cls WHERE {
+            ?drug a ?type ; rdfs:label ?label . ?type rdfs:subClassOf* ?cls . ?cls rdfs:subClassOf* h2n:Drug }""")
+        classes: dict[str, set[str]] = defaultdict(set)
+        self.drug_iris: dict[str, str] = {}
+        for r in drug_rows:
+            classes[r["label"]].add(local_name(r["cls"]))
+            self.drug_iris[r["label"]] = r["drug"]
+        self.drug_classes = DrugClasses({k: frozenset(v) for k, v in classes.items()})
+
+        self.sources: dict[str, str] = {}
+        for r in self._q("""SELECT ?s ?label ?citation WHERE { ?s a h2n:Source ; rdfs:label ?label .
+                            OPTIONAL { ?s dcterms:bibliographicCitation ?citation } }"""):
+            self.sources[r["s"]] = r["label"]
+        self.citations = {
+            r["s"]: r["c"]
+            for r in self._q("SELECT ?s ?c WHERE { ?s a h2n:Source ; dcterms:bibliographicCitation ?c }")
+        }
+
+        comp_rows = self._q("""SELECT ?regimen ?component ?order ?role ?drug ?continues ?dosing WHERE {
+            ?regimen a h2n:Regimen ; h2n:hasComponent ?component .
+            ?component h2n:drugOption ?drug .
+            OPTIONAL { ?component h2n:componentOrder ?order }
+            OPTIONAL { ?component h2n:role ?role . OPTIONAL { ?role h2n:continuesAfterProgression ?continues } }
+            OPTIONAL { ?component h2n:dosing ?dosing } }""")
+        self.regimens: dict[str, Regimen] = {}
+        for regimen, rows in _group(comp_rows, "regimen").items():
+            comps = []
+            for comp, crow in _group(rows, "component").items():
+                first = crow[0]
+                drugs = sorted({self.labels.get(r["drug"], local_name(r["drug"])) for r in crow})
+                comps.append(Component(
+                    order=int(first.get("order") or 0),
+                    role=self.labels.get(first.get("role") or "", "") or local_name(comp),
+                    drugs=tuple(drugs),
+                    continues_after_progression=bool(first.get("continues")),
+                    dosing=first.get("dosing"),
+                ))
+            comps.sort(key=lambda c: (c.order, c.role))
+            self.regimens[regimen] = Regimen(regimen, self.labels.get(regimen, local_name(regimen)), tuple(comps))
+
+        self.criteria: dict[str, Criterion] = {}
+        for r in self._q("""SELECT ?c ?label ?fail ?missing ?code ?neg ?caution WHERE {
+                ?c a ?kind . ?kind rdfs:subClassOf* h2n:Criterion .
+                OPTIONAL { ?c rdfs:label ?label } OPTIONAL { ?c h2n:failText ?fail }
+                OPTIONAL { ?c h2n:missingText ?missing } OPTIONAL { ?c h2n:reasonCode ?code }
+                OPTIONAL { ?c h2n:negated ?neg } OPTIONAL { ?c h2n:unknownCaution ?caution } }"""):
+            label = r.get("label") or local_name(r["c"])
+            self.criteria[r["c"]] = Criterion(
+                iri=r["c"], label=label,
+                fail_text=r.get("fail") or f"criterion not met: {label}",
+                missing_text=r.get("missing") or f"needed but not recorded: {label}",
+                reason_code=r.get("code") or "CRITERION_NOT_MET",
+                negated=bool(r.get("neg")),
+                unknown_caution=r.get("caution"),
+            )
+
+        self.rules: dict[str, Rule] = {}
+        rule_rows = self._q("""SELECT ?r ?kind ?label ?code ?regimen ?intent ?pref ?rank ?line ?acode ?atext WHERE {
+            ?r a ?kind . VALUES ?kind { h2n:Recommendation h2n:AdviceRule }
+            OPTIONAL { ?r rdfs:label ?label } OPTIONAL { ?r h2n:recommendationCode ?code }
+            OPTIONAL { ?r h2n:recommendsRegimen ?regimen } OPTIONAL { ?r h2n:intent/skos:notation ?intent }
+            OPTIONAL { ?r h2n:preference/skos:notation ?pref } OPTIONAL { ?r h2n:rank ?rank }
+            OPTIONAL { ?r h2n:lineLabel ?line } OPTIONAL { ?r h2n:adviceCode ?acode }
+            OPTIONAL { ?r h2n:adviceText ?atext } }""")
+        multi = {
+            "rationale": _group(self._q("SELECT ?r ?v WHERE { ?r h2n:rationale ?v }"), "r"),
+            "caution": _group(self._q("SELECT ?r ?v WHERE { ?r a h2n:Recommendation ; h2n:caution ?v }"), "r"),
+            "source": _group(self._q("SELECT ?r ?v WHERE { ?r dcterms:source ?v }"), "r"),
+            "endorsed": _group(self._q("SELECT ?r ?v WHERE { ?r h2n:guidelineEndorsedIn ?v }"), "r"),
+        }
+        evidence = _group(self._q("""SELECT ?r ?ev ?src ?trial ?level WHERE { ?r h2n:hasEvidence ?ev .
+            OPTIONAL { ?ev h2n:evidenceSource ?src } OPTIONAL { ?ev h2n:trial ?trial }
+            OPTIONAL { ?ev h2n:evidenceLevel ?level } }"""), "r")
+        approvals = _group(self._q("""SELECT ?r ?ap ?agency ?status ?date WHERE { ?r h2n:hasApproval ?ap .
+            OPTIONAL { ?ap h2n:agency ?agency } OPTIONAL { ?ap h2n:approvalStatus ?status }
+            OPTIONAL { ?ap h2n:approvalDate ?date } }"""), "r")
+        seen: set[str] = set()
+        for r in rule_rows:
+            iri = r["r"]
+            if iri in seen:
+                continue
+            seen.add(iri)
+            ev = []
+            for e in sorted(evidence.get(iri, []), key=lambda e: (e.get("src") or "", e.get("trial") or "")):
+                item = {"source": self.sources.get(e.get("src") or "", local_name(e.get("src") or "")),
+                        "trial": e.get("trial"), "level": e.get("level")}
+                if item not in ev:
+                    ev.append(item)
+            ap = []
+            for a in sorted(approvals.get(iri, []), key=lambda a: (a.get("agency") or "", str(a.get("date") or ""))):
+                item = {"agency": a.get("agency"), "status": a.get("status"), "date": None if a.get("date") is None else str(a["date"])}
+                if item not in ap:
+                    ap.append(item)
+            self.rules[iri] = Rule(
+                iri=iri, kind=local_name(r["kind"]), label=r.get("label") or local_name(iri),
+                code=r.get("code"), regimen=r.get("regimen"), intent=r.get("intent") or "anticancer",
+                preference=r.get("pref") or "alternative", rank=int(r.get("rank") or 1000),
+                line_label=r.get("line"),
+                rationale=tuple(sorted({x["v"] for x in multi["rationale"].get(iri, [])})),
+                cautions=tuple(sorted({x["v"] for x in multi["caution"].get(iri, [])})),
+                evidence=tuple(ev), approvals=tuple(ap),
+                endorsed_in=frozenset(x["v"] for x in multi["endorsed"].get(iri, [])),
+                sources=tuple(sorted({x["v"] for x in multi["source"].get(iri, [])})),
+                advice_code=r.get("acode"), advice_text=r.get("atext"),
+            )
+
+        self.contraindications: dict[str, ContraindicationInfo] = {}
+        ci_sources = _group(self._q("SELECT ?c ?v WHERE { ?c a h2n:Contraindication ; dcterms:source ?v }"), "c")
+        for r in self._q("""SELECT ?c ?label ?message ?action ?kind ?section WHERE { ?c a h2n:Contraindication .
+                OPTIONAL { ?c rdfs:label ?label } OPTIONAL { ?c h2n:message ?message }
+                OPTIONAL { ?c h2n:action/skos:notation ?action } OPTIONAL { ?c h2n:contraindicationType/skos:notation ?kind }
+                OPTIONAL { ?c h2n:sourceSection ?section } }"""):
+            if r["c"] in self.contraindications:
+                continue
+            self.contraindications[r["c"]] = ContraindicationInfo(
+                iri=r["c"], label=r.get("label") or local_name(r["c"]),
+                message=r.get("message") or r.get("label") or local_name(r["c"]),
+                action=r.get("action") or "block", kind=r.get("kind") or "relative",
+                section=r.get("section"),
+                sources=tuple(sorted({x["v"] for x in ci_sources.get(r["c"], [])})),
+            )
+
+    # -- facts for the CLI's `kb info` -------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        rows = self._q("""SELECT
+            (COUNT(DISTINCT ?cls) AS ?classes) WHERE { ?cls a owl:Class }""")
+        mappings = self._q("SELECT (COUNT(*) AS ?n) WHERE { ?s skos:exactMatch ?o }")
+        triples = self._q("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return {
+            "triples": int(triples[0]["n"]),
+            "classes": int(rows[0]["classes"]),
+            "drugs": len(self.drug_iris),
+            "regimens": len(self.regimens),
+            "recommendations": sum(1 for r in self.rules.values() if r.kind == "Recommendation"),
+            "advice_rules": sum(1 for r in self.rules.values() if r.kind == "AdviceRule"),
+            "criteria": len(self.criteria),
+            "contraindications": len(self.contraindications),
+            "sources": len(self.sources),
+            "mappings": int(mappings[0]["n"]),
+        }
+
+    @property
+    def release(self) -> str:
+        """``version`` of the result contract: the release and the date the content is current to."""
+        current = self.current_to or dt.date.today().isoformat()
+        return f"her2neg-kb {self.version} (content current to {current})"
+
+    def term(self, local: str) -> str:
+        return str(H2N[local])

@@ -1,0 +1,173 @@
+"""Triple stores behind one narrow interface.
+
+Every backend answers the same plain SPARQL 1.1 SELECT queries over the knowledge base plus
+patient data, and returns rows in one normalised form (a dict from variable name to a Python
+value: ``str`` for IRIs and strings, ``int``/``float``/``bool``/``datetime.date`` for typed
+literals). A shared compliance test runs every query on every backend and requires equal rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.term import BNode, Literal, URIRef
+
+from reasoner.errors import BackendError
+
+__all__ = ["QueryBackend", "OxigraphBackend", "RdflibBackend", "Row", "to_ox_term"]
+
+Row = dict[str, Any]
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMERIC = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")}
+_DECIMAL = {XSD + t for t in ("decimal", "double", "float")}
+
+
+@runtime_checkable
+class QueryBackend(Protocol):
+    """What the reasoner needs from a triple store."""
+
+    name: str
+
+    def add_patient_triples(self, graph_name: str, triples: Iterable[tuple]) -> None:
+        """Load patient triples (rdflib terms) into a named graph."""
+
+    def drop_graph(self, graph_name: str) -> None:
+        """Remove a patient graph."""
+
+    def select(self, query: str, *, graphs: list[str] | None = None,
+               bindings: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a SELECT over the knowledge base plus the given patient graphs."""
+
+
+def _py(value: str, datatype: str | None, language: str | None) -> Any:
+    if language or datatype is None:
+        return value
+    if datatype in _NUMERIC:
+        return int(value)
+    if datatype in _DECIMAL:
+        number = float(Decimal(value))
+        return int(number) if number.is_integer() and datatype == XSD + "decimal" else number
+    if datatype == XSD + "boolean":
+        return value in ("true", "1")
+    if datatype == XSD + "date":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def to_ox_term(term: Any) -> Any:
+    """An rdflib term (or plain Python value) as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, str) and term.startswith(("http://", "https://", "urn:")):
+        return ox.NamedNode(term)
+    if isinstance(term, bool):
+        return ox.Literal("true" if term else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    if isinstance(term, int):
+        return ox.Literal(str(term), datatype=ox.NamedNode(XSD + "integer"))
+    return ox.Literal(str(term))
+
+
+def _from_ox(term: Any) -> Any:
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, ox.Literal):
+        return _py(term.value, term.datatype.value if term.datatype else None, term.language)
+    return None if term is None else str(term)
+
+
+def _from_rdflib(term: Any) -> Any:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, BNode):
+        return "_:" + str(term)
+    if isinstance(term, Literal):
+        return _py(str(term), str(term.datatype) if term.datatype else None, term.language)
+    return str(term)
+
+
+class OxigraphBackend:
+    """The fast embedded default: an in-memory pyoxigraph store, knowledge base in the default graph."""
+
+    name = "oxigraph"
+
+    def __init__(self, kb_files: Iterable[Any] = (), *, store: ox.Store | None = None):
+        self.store = store if store is not None else ox.Store()
+        for path in kb_files:
+            self.store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+
+    def add_patient_triples(self, graph_name: str, triples: Iterable[tuple]) -> None:
+        graph = ox.NamedNode(graph_name)
+        self.store.extend(
+            ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), graph) for s, p, o in triples
+        )
+
+    def drop_graph(self, graph_name: str) -> None:
+        graph = ox.NamedNode(graph_name)
+        if graph in self.store.named_graphs():
+            self.store.remove_graph(graph)
+
+    def select(self, query: str, *, graphs: list[str] | None = None,
+               bindings: Mapping[str, Any] | None = None) -> list[Row]:
+        default: list[Any] = [ox.DefaultGraph()] + [ox.NamedNode(g) for g in graphs or []]
+        substitutions = {ox.Variable(k): to_ox_term(v) for k, v in (bindings or {}).items()}
+        try:
+            solutions = self.store.query(query, default_graph=default, substitutions=substitutions or None)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise BackendError(f"oxigraph could not run the query: {exc}") from exc
+        names = [v.value for v in solutions.variables]
+        return [{n: _from_ox(s[n]) for n in names} for s in solutions]
+
+
+class RdflibBackend:
+    """The smallest setup: an rdflib Dataset in memory (slow; for tests and small data).
+
+    Queries see the union of the knowledge base and every loaded patient graph.
+    """
+
+    name = "rdflib"
+    KB_GRAPH = "urn:her2neg:kb"
+
+    def __init__(self, kb_files: Iterable[Any] = ()):
+        self.dataset = rdflib.Dataset(default_union=True)
+        kb = self.dataset.graph(URIRef(self.KB_GRAPH))
+        for path in kb_files:
+            kb.parse(str(path), format="turtle")
+
+    def add_patient_triples(self, graph_name: str, triples: Iterable[tuple]) -> None:
+        graph = self.dataset.graph(URIRef(graph_name))
+        for triple in triples:
+            graph.add(triple)
+
+    def drop_graph(self, graph_name: str) -> None:
+        self.dataset.remove_graph(URIRef(graph_name))
+
+    def select(self, query: str, *, graphs: list[str] | None = None,
+               bindings: Mapping[str, Any] | None = None) -> list[Row]:
+        init = {k: (URIRef(v) if isinstance(v, str) and v.startswith("http") else Literal(v))
+                for k, v in (bindings or {}).items()}
+        try:
+            result = self.dataset.query(query, initBindings=init)
+        except Exception as exc:  # rdflib raises many kinds of parse/evaluation errors
+            raise BackendError(f"rdflib could not run the query: {exc}") from exc
+        names = [str(v) for v in result.vars]
+        return [{n: _from_rdflib(row[n]) for n in names} for row in result]

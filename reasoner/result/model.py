@@ -1,0 +1,157 @@
+"""The result contract (``shared/spec/recommendation.md``) as typed, frozen values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "DISCLAIMER",
+    "Reason",
+    "OptionComponent",
+    "Option",
+    "Excluded",
+    "Advice",
+    "Warning",
+    "ValidationEntry",
+    "Result",
+]
+
+DISCLAIMER = (
+    "Decision support only: it supports, and does not replace, the judgement of the treating "
+    "clinician and the multidisciplinary team."
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "text": self.text}
+
+
+@dataclass(frozen=True)
+class OptionComponent:
+    role: str
+    drugs: tuple[str, ...]
+    dosing: str | None = None
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"role": self.role, "drugs": list(self.drugs)}
+        if self.dosing:
+            out["dosing"] = self.dosing
+        return out
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+    intent: str
+    line: int | None
+    preference: str
+    components: tuple[OptionComponent, ...]
+    rationale: tuple[str, ...]
+    evidence: tuple[dict, ...]
+    approvals: tuple[dict, ...]
+    cautions: tuple[str, ...]
+    recommendation_code: str | None = None
+    regimen: str | None = None
+
+    @property
+    def drugs(self) -> tuple[str, ...]:
+        return tuple(sorted({d for c in self.components for d in c.drugs}))
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "intent": self.intent,
+            "line": self.line,
+            "preference": self.preference,
+            "components": [c.to_dict() for c in self.components],
+            "rationale": list(self.rationale),
+            "evidence": [dict(e) for e in self.evidence],
+            "approvals": [dict(a) for a in self.approvals],
+            "cautions": list(self.cautions),
+            "recommendation_code": self.recommendation_code,
+            "regimen": self.regimen,
+        }
+
+
+@dataclass(frozen=True)
+class Excluded:
+    id: str
+    label: str
+    drugs: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "label": self.label, "drugs": list(self.drugs),
+                "reasons": [r.to_dict() for r in self.reasons]}
+
+
+@dataclass(frozen=True)
+class Advice:
+    code: str
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Warning:  # noqa: A001 - the contract's name
+    code: str
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ValidationEntry:
+    severity: str
+    path: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"severity": self.severity, "path": self.path, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What :func:`reasoner.recommend` returns; ``to_dict()`` is the contract's JSON."""
+
+    patient: str | None
+    status: str
+    knowledge_base: dict
+    classification: dict
+    options: tuple[Option, ...] = ()
+    excluded: tuple[Excluded, ...] = ()
+    advice: tuple[Advice, ...] = ()
+    warnings: tuple[Warning, ...] = ()
+    validation: tuple[ValidationEntry, ...] = ()
+    jurisdiction: str | None = None
+    disclaimer: str = field(default=DISCLAIMER)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict:
+        return {
+            "patient": self.patient,
+            "status": self.status,
+            "knowledge_base": dict(self.knowledge_base),
+            "classification": dict(self.classification),
+            "options": [o.to_dict() for o in self.options],
+            "excluded": [e.to_dict() for e in self.excluded],
+            "advice": [a.to_dict() for a in self.advice],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "validation": [v.to_dict() for v in self.validation],
+            "jurisdiction": self.jurisdiction,
+            "disclaimer": self.disclaimer,
+        }
