@@ -317,6 +317,68 @@ class Engine:
                 out.append(self._not_ok(p, jurisdiction))
         return out
 
+    def explain(self, record: Any, drug: str) -> dict:
+        """Why a drug is or is not offered, criterion by criterion (the CLI's ``explain``)."""
+        p = self._prepare(0, record)
+        out: dict[str, Any] = {"patient": p.patient_id, "drug": drug, "status": p.status, "rules": [],
+                               "contraindications": [], "prior_progression": False}
+        if p.status != "ok":
+            return out
+        rows = self._query_batch([p], {p.iri: self._patient_triples(p)}).get(p.iri, {})
+        result = self._assemble(p, rows, None)
+        out["offered_in"] = [o.id for o in result.options if drug in o.drugs]
+        out["prior_progression"] = drug in p.inference.progressed
+        for row in rows.get("contraindicated-drugs", []):
+            if self.kb.labels.get(row["drug"]) == drug:
+                info = self.kb.contraindications[row["contraindication"]]
+                value = row.get("value")
+                out["contraindications"].append({
+                    "action": info.action, "type": info.kind,
+                    "text": info.message.replace("{value}", _value_text(value)) if value is not None else info.message,
+                })
+        statuses: dict[str, list] = defaultdict(list)
+        for r in rows.get("criterion-status", []):
+            statuses[r["rule"]].append(r)
+        for rule_iri in sorted({r["rule"] for r in rows.get("rules-in-scope", [])}):
+            rule = self.kb.rules.get(rule_iri)
+            regimen = self.kb.regimens.get(rule.regimen or "") if rule else None
+            if regimen is None or not any(drug in c.drugs for c in regimen.components):
+                continue
+            criteria = []
+            for r in sorted(statuses.get(rule_iri, []), key=lambda r: r["criterion"]):
+                c = self.kb.criteria.get(r["criterion"])
+                if c is None:
+                    continue
+                text = c.label if r["status"] == "met" else (c.missing_text if r["status"] == "unknown" else c.fail_text)
+                criteria.append({"criterion": c.label, "status": r["status"], "text": text})
+            out["rules"].append({"id": rule.id, "label": rule.label, "offered": rule.id in out["offered_in"],
+                                 "criteria": criteria})
+        return out
+
+    def patient_graph(self, record: Any):
+        """The patient graph with everything inferred for it, and the result (for ``--format turtle``)."""
+        import rdflib
+
+        from reasoner.vocab import H2N
+
+        p = self._prepare(0, record)
+        graph = rdflib.Graph()
+        graph.bind("h2n", H2N)
+        if p.record is not None:
+            for triple in self._patient_triples(p):
+                graph.add(triple)
+        result = self.run([record])[0]
+        if p.status == "ok":
+            subject = _uri(p.iri)
+            for triple in inferred_triples(subject, p.inference):
+                graph.add(triple)
+            for option in result.options:
+                graph.add((subject, H2N.hasOption, H2N[option.id]))
+            for item in result.excluded:
+                if (self.kb.term(item.id)) in self.kb.rules:
+                    graph.add((subject, H2N.hasExcludedOption, H2N[item.id]))
+        return graph, result
+
     def _patient_triples(self, p: _Prepared) -> list[tuple]:
         from reasoner.graph import record_to_graph
 
