@@ -355,6 +355,20 @@ class Engine:
                                  "criteria": criteria})
         return out
 
+    def query(self, text: str, records: Sequence[Any], bindings: dict[str, Any] | None = None) -> list[dict]:
+        """Run any SELECT over the knowledge base plus the records' patient graphs and inferences."""
+        prepared = [self._prepare(i, raw) for i, raw in enumerate(records)]
+        graph_name = f"urn:her2neg:query:{next(_batch_counter)}"
+        backend = self.kb.backend
+        try:
+            for p in prepared:
+                if p.status == "ok":
+                    triples = self._patient_triples(p) + list(inferred_triples(_uri(p.iri), p.inference))
+                    backend.add_patient_triples(graph_name, triples)
+            return backend.select(text, graphs=[graph_name], bindings=bindings)
+        finally:
+            backend.drop_graph(graph_name)
+
     def patient_graph(self, record: Any):
         """The patient graph with everything inferred for it, and the result (for ``--format turtle``)."""
         import rdflib

@@ -1,0 +1,250 @@
+"""The ``her2neg`` command: a thin shell over the Python API.
+
+Exit codes (also in ``her2neg --help`` and the README):
+
+==  =====================================================================
+0   every record reasoned over (status ok) / no validation violation
+1   unexpected internal error (run again with ``--trace`` and report it)
+2   usage error (unknown option, missing argument)
+3   an input file cannot be read (not JSON/Turtle/FHIR, not UTF-8, empty)
+4   the knowledge base does not load
+5   unknown query name or bad query parameter
+6   a triple store or SPARQL endpoint failed
+10  at least one record is invalid (validation violation)
+11  at least one record is out of scope (for example HER2-positive), none invalid
+==  =====================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from reasoner.errors import QueryError, ReasonerError
+
+EXIT_INVALID = 10
+EXIT_OUT_OF_SCOPE = 11
+
+HELP = __doc__.split("Exit codes")[0].strip() + """
+
+Exit codes: 0 ok; 1 internal error; 2 usage; 3 unreadable input; 4 knowledge base does not load;
+5 unknown query or parameter; 6 store/endpoint failure; 10 a record is invalid; 11 a record is
+out of scope (HER2-positive). Decision support only: it supports, and does not replace, clinical
+judgement."""
+
+app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+kb_app = typer.Typer(help="Facts about the knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+_state: dict[str, bool] = {"trace": False}
+
+
+@app.callback()
+def _main(
+    trace: Annotated[bool, typer.Option("--trace", help="Show the full traceback of an error.")] = False,
+) -> None:
+    _state["trace"] = trace
+
+
+def _fail(exc: BaseException) -> None:
+    if _state["trace"]:
+        raise exc
+    if isinstance(exc, ReasonerError):
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code)
+    err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (run with --trace for details)",
+              highlight=False)
+    raise typer.Exit(1)
+
+
+def _load(path: Path) -> list[tuple[str, Any]]:
+    from reasoner.cli.inputs import load_inputs
+
+    return load_inputs(path)
+
+
+def _kb():
+    import reasoner
+
+    return reasoner._default()
+
+
+def _status_exit(statuses: list[str]) -> int:
+    if "invalid" in statuses:
+        return EXIT_INVALID
+    if "out_of_scope" in statuses:
+        return EXIT_OUT_OF_SCOPE
+    return 0
+
+
+@app.command()
+def recommend(
+    files: Annotated[list[Path], typer.Argument(help="Patient records: JSON, JSON Lines, Turtle/JSON-LD or a FHIR bundle.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json or turtle.")] = "table",
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", "-j", help="US or EU: keep only options approved or guideline-endorsed there.")] = None,
+) -> None:
+    """Treatment options for each patient, with reasons, exclusions, advice and warnings."""
+    from reasoner.cli.render import render_result
+
+    try:
+        if format not in ("table", "json", "turtle"):
+            raise typer.BadParameter("use table, json or turtle", param_hint="--format")
+        if jurisdiction is not None:
+            jurisdiction = jurisdiction.upper()
+            if jurisdiction not in ("US", "EU"):
+                raise typer.BadParameter("use US or EU", param_hint="--jurisdiction")
+        kb = _kb()
+        inputs = [item for path in files for item in _load(path)]
+        records = [raw for _, raw in inputs]
+        if format == "turtle":
+            statuses = []
+            for raw in records:
+                graph, result = kb.engine.patient_graph(raw)
+                statuses.append(result.status)
+                out.print(f"# {result.patient}: status {result.status}", highlight=False)
+                out.print(graph.serialize(format="turtle"), highlight=False, markup=False)
+            raise typer.Exit(_status_exit(statuses))
+        results = kb.recommend_many(records, jurisdiction=jurisdiction)
+        if format == "json":
+            payload = [r.to_dict() for r in results]
+            text = json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False)
+            out.print(text, highlight=False, markup=False)
+        else:
+            for (label, _), result in zip(inputs, results):
+                render_result(out, result, source=label)
+        raise typer.Exit(_status_exit([r.status for r in results]))
+    except (typer.Exit, typer.BadParameter):
+        raise
+    except Exception as exc:  # noqa: BLE001 - one-line errors by default
+        _fail(exc)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Patient records to validate.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Validate patient records against the contract and the SHACL shapes."""
+    from reasoner.validation import validate_record
+
+    try:
+        inputs = [item for path in files for item in _load(path)]
+        worst = 0
+        report = []
+        for label, raw in inputs:
+            outcome = validate_record(raw)
+            findings = [f.to_dict() for f in outcome.findings]
+            report.append({"source": label, "ok": outcome.ok, "findings": findings})
+            if not outcome.ok:
+                worst = EXIT_INVALID
+        if format == "json":
+            out.print(json.dumps(report, indent=2, ensure_ascii=False, default=str), highlight=False, markup=False)
+        else:
+            for item in report:
+                mark = "[green]valid[/green]" if item["ok"] else "[red]invalid[/red]"
+                out.print(f"{item['source']}: {mark}")
+                for f in item["findings"]:
+                    colour = "red" if f["severity"] == "violation" else "yellow"
+                    out.print(f"  [{colour}]{f['severity']}[/{colour}] {f['path']}: {f['message']}",
+                              highlight=False)
+        raise typer.Exit(worst)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="One patient record.")],
+    drug: Annotated[str, typer.Option("--drug", "-d", help="The drug to explain (any synonym or brand name).")],
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Why a drug is or is not offered, criterion by criterion."""
+    from reasoner.cli.render import render_explanation
+    from reasoner.ingest.drugs import DrugCatalog
+
+    try:
+        catalog = DrugCatalog.load() if hasattr(DrugCatalog, "load") else DrugCatalog()
+        canonical = catalog.canonical(drug)
+        if canonical is None:
+            close = ", ".join(catalog.suggest(drug))
+            raise QueryError(f"unknown drug {drug!r}", hint=f"did you mean {close}?" if close else None)
+        inputs = _load(file)
+        explanation = _kb().engine.explain(inputs[0][1], canonical)
+        if format == "json":
+            out.print(json.dumps(explanation, indent=2, ensure_ascii=False), highlight=False, markup=False)
+        else:
+            render_explanation(out, explanation)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@app.command()
+def query(
+    name: Annotated[str | None, typer.Argument(help="The query's name (file stem under queries/).")] = None,
+    data: Annotated[list[Path] | None, typer.Option("--data", help="Patient records to load with the knowledge base.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", help="Bind a query variable: key=value (an IRI or a literal).")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the available queries.")] = False,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+) -> None:
+    """Run a named SPARQL query of queries/ over the knowledge base and patient data."""
+    from reasoner.cli.render import render_rows
+    from reasoner.query.catalog import catalog, get_query
+
+    try:
+        if list_ or name is None:
+            for q in catalog().values():
+                out.print(f"[bold]{q.name}[/bold] ({q.kind}): {q.summary}", highlight=False)
+            return
+        named = get_query(name)
+        bindings: dict[str, Any] = {}
+        for item in param or []:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise QueryError(f"bad --param {item!r}", hint="use key=value")
+            bindings[key.lstrip("?")] = value
+        kb = _kb()
+        records = [raw for path in data or [] for _, raw in _load(path)]
+        rows = kb.engine.query(named.text, records, bindings)
+        render_rows(out, rows, format)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@kb_app.command("info")
+def kb_info(format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table") -> None:
+    """Version, sources and counts of the knowledge base."""
+    from reasoner.cli.render import render_kb_info
+
+    try:
+        kb = _kb()
+        info = {"version": kb.release, "counts": kb.counts(),
+                "sources": sorted(set(kb.sources.values()))}
+        if format == "json":
+            out.print(json.dumps(info, indent=2, ensure_ascii=False), highlight=False, markup=False)
+        else:
+            render_kb_info(out, info)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``her2neg`` script and ``python -m reasoner``."""
+    try:
+        app(args=argv, prog_name="her2neg")
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+        sys.exit(0)
