@@ -1,0 +1,105 @@
+"""Typed results of a FHIR import: the patient record plus a report of what was mapped, ignored or
+found contradictory.
+
+Everything here is a frozen value; only malformed input is an exception
+(:class:`reasoner.errors.FhirError`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["MappingEntry", "IgnoredEntry", "ConflictEntry", "MappingReport", "FhirImport"]
+
+#: Warning code used for every conflict when the report is turned into result warnings.
+CONFLICT_WARNING_CODE = "FHIR_CONFLICT"
+
+
+@dataclass(frozen=True)
+class MappingEntry:
+    """One FHIR element that became one record field.
+
+    ``inferred`` is empty when the value was read directly from coded data; otherwise it says
+    in plain words what was inferred and from what (for example a therapy setting derived from
+    dates, or a drug recognised from free text).
+    """
+
+    resource: str
+    element: str
+    code: str
+    field: str
+    value: Any
+    inferred: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        out: dict[str, Any] = {
+            "resource": self.resource,
+            "element": self.element,
+            "code": self.code,
+            "field": self.field,
+            "value": self.value,
+        }
+        if self.inferred:
+            out["inferred"] = self.inferred
+        return out
+
+
+@dataclass(frozen=True)
+class IgnoredEntry:
+    """A resource (or one element of it) that was read but not used, and why."""
+
+    resource: str
+    reason: str
+    element: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        out = {"resource": self.resource, "reason": self.reason}
+        if self.element:
+            out["element"] = self.element
+        return out
+
+
+@dataclass(frozen=True)
+class ConflictEntry:
+    """Two or more facts in the bundle that cannot all be true, or a fact that needs another one
+    that is missing (for example a targeted drug without its biomarker)."""
+
+    kind: str
+    text: str
+    resources: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        return {"kind": self.kind, "text": self.text, "resources": list(self.resources)}
+
+
+@dataclass(frozen=True)
+class MappingReport:
+    """What a FHIR import did: mapped elements, ignored resources and conflicts."""
+
+    mapped: tuple[MappingEntry, ...] = ()
+    ignored: tuple[IgnoredEntry, ...] = ()
+    conflicts: tuple[ConflictEntry, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (``{"mapped": [...], "ignored": [...], "conflicts": [...]}``)."""
+        return {
+            "mapped": [m.to_dict() for m in self.mapped],
+            "ignored": [i.to_dict() for i in self.ignored],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+        }
+
+    def warnings(self) -> list[dict[str, str]]:
+        """Conflicts as result-ready warnings: ``[{"code": "FHIR_CONFLICT", "text": ...}]``."""
+        return [{"code": CONFLICT_WARNING_CODE, "text": c.text} for c in self.conflicts]
+
+
+@dataclass(frozen=True)
+class FhirImport:
+    """The outcome of :func:`reasoner.ingest.fhir.bundle_to_record`."""
+
+    record: dict[str, Any]
+    report: MappingReport
