@@ -17,7 +17,13 @@ def run(drugs, *resources):
 
 def test_patient_basics(drugs):
     rec = run(drugs).record
-    assert rec == {"id": "p1", "sex": "female", "age": 60, "as_of": "2021-03-01", "menopausal_status": "unknown"}
+    assert rec == {
+        "id": "p1",
+        "sex": "female",
+        "age": 60,
+        "as_of": "2021-03-01",
+        "menopausal_status": "unknown",
+    }
 
 
 def test_male_has_no_menopausal_status(drugs):
@@ -33,7 +39,12 @@ def test_loinc_answers_and_percentages(drugs):
         obs("pr", cc(LOINC, "85339-0"), {"valueCodeableConcept": cc(LOINC, "LA6577-6", "Negative")}),
         obs("her2", cc(LOINC, "85319-2"), {"valueCodeableConcept": cc(LOINC, "LA11841-6", "1+")}),
     ).record
-    assert rec["receptors"] == {"er_percent": 80, "pr": "negative", "her2_ihc": "1+", "tested_on": "2020-01-10"}
+    assert rec["receptors"] == {
+        "er_percent": 80,
+        "pr": "negative",
+        "her2_ihc": "1+",
+        "tested_on": "2020-01-10",
+    }
 
 
 def test_ihc_answer_codes(drugs):
@@ -56,14 +67,18 @@ def test_messy_tokens_never_become_negative(drugs):
         )
         assert "receptors" not in result.record, token
         assert len([i for i in result.report.ignored if "Observation/" in i.resource]) == 3
-    coded = run(drugs, obs("er", cc(LOINC, "85337-4"), {"valueCodeableConcept": cc(SCT, "42425007", "Equivocal")}))
+    coded = run(
+        drugs, obs("er", cc(LOINC, "85337-4"), {"valueCodeableConcept": cc(SCT, "42425007", "Equivocal")})
+    )
     assert "receptors" not in coded.record
 
 
 def test_equivocal_ihc_is_2plus_with_inference_note(drugs):
     result = run(drugs, obs("h", cc(LOINC, "85319-2"), {"valueString": "Equivocal"}))
     assert result.record["receptors"]["her2_ihc"] == "2+"
-    assert any(m.field == "receptors.her2_ihc" and "equivocal" in m.inferred.lower() for m in result.report.mapped)
+    assert any(
+        m.field == "receptors.her2_ihc" and "equivocal" in m.inferred.lower() for m in result.report.mapped
+    )
 
 
 def test_snomed_qualifiers_and_fish_strings(drugs):
@@ -106,12 +121,22 @@ def test_her2_status_with_contradicting_ihc_is_a_conflict(drugs):
 
 
 def variant(oid, gene, present=True, source=None, significance=None):
-    comps = [{"code": cc(LOINC, "48018-6"), "valueCodeableConcept": cc("http://www.genenames.org/geneId", f"HGNC:{gene}")}]
+    comps = [
+        {
+            "code": cc(LOINC, "48018-6"),
+            "valueCodeableConcept": cc("http://www.genenames.org/geneId", f"HGNC:{gene}"),
+        }
+    ]
     if source:
         comps.append({"code": cc(LOINC, "48002-0"), "valueCodeableConcept": cc(LOINC, source)})
     if significance:
         comps.append({"code": cc(LOINC, "53037-8"), "valueCodeableConcept": cc(LOINC, significance)})
-    return obs(oid, cc(LOINC, "69548-6"), {"valueCodeableConcept": cc(LOINC, "LA9633-4" if present else "LA9634-2")}, component=comps)
+    return obs(
+        oid,
+        cc(LOINC, "69548-6"),
+        {"valueCodeableConcept": cc(LOINC, "LA9633-4" if present else "LA9634-2")},
+        component=comps,
+    )
 
 
 def test_somatic_brca_is_never_gbrca(drugs):
@@ -163,7 +188,13 @@ def test_labs_with_unit_conversion(drugs):
         obs("ca", cc(LOINC, "17861-6"), {"valueQuantity": {"value": 2.5, "unit": "mmol/L"}}),
         obs("bazett", cc(LOINC, "76635-2"), {"valueQuantity": {"value": 470, "unit": "ms"}}),
     )
-    assert result.record["labs"] == {"lvef_percent": 55, "qtcf_ms": 440, "crcl_ml_min": 72, "hba1c_percent": 6.1, "calcium_mg_dl": 10.02}
+    assert result.record["labs"] == {
+        "lvef_percent": 55,
+        "qtcf_ms": 440,
+        "crcl_ml_min": 72,
+        "hba1c_percent": 6.1,
+        "calcium_mg_dl": 10.02,
+    }
     assert any("QTcF" in m.inferred for m in result.report.mapped if m.field == "labs.qtcf_ms")
     assert any("Bazett" in i.reason for i in result.report.ignored)
 
@@ -173,8 +204,16 @@ def test_menopause_and_comorbidities(drugs):
         drugs,
         obs("meno", cc(SCT, "161712005"), {"valueCodeableConcept": cc(SCT, "307429007", "After menopause")}),
         condition("dm", cc(SCT, "44054006", "Diabetes mellitus type 2")),
-        condition("ild", cc(SCT, "233703007"), clinicalStatus=cc("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved")),
-        condition("dvt", cc(SCT, "128053003"), clinicalStatus=cc("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved")),
+        condition(
+            "ild",
+            cc(SCT, "233703007"),
+            clinicalStatus=cc("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved"),
+        ),
+        condition(
+            "dvt",
+            cc(SCT, "128053003"),
+            clinicalStatus=cc("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved"),
+        ),
         condition("onj", cc(None, None, text="Osteonecrosis of the jaw")),
         condition("htn", cc(SCT, "38341003", "Hypertension")),
     ).record
@@ -185,14 +224,22 @@ def test_menopause_and_comorbidities(drugs):
 def test_metastatic_sites_dates_and_inferred_therapy_setting(drugs):
     prim = condition("prim", cc(SCT, "254837009"), onsetDateTime="2015-02-01")
     liver = condition("met1", cc(SCT, "94381002"), onsetDateTime="2019-05-01")
-    pleura = condition("met2", cc(None, None, text="Secondary malignant neoplasm of pleura"), onsetDateTime="2019-06-01")
-    adj = med_statement("m1", cc(RXN, "72965", "letrozole"), effectivePeriod={"start": "2015-04-01", "end": "2019-04-01"})
+    pleura = condition(
+        "met2", cc(None, None, text="Secondary malignant neoplasm of pleura"), onsetDateTime="2019-06-01"
+    )
+    adj = med_statement(
+        "m1", cc(RXN, "72965", "letrozole"), effectivePeriod={"start": "2015-04-01", "end": "2019-04-01"}
+    )
     met = med_statement("m2", cc(RXN, "1873978"), status="active", effectiveDateTime="2019-05-20")
     met2 = med_statement("m3", cc(RXN, "282357"), status="active", effectiveDateTime="2019-05-20")
     result = run(drugs, prim, liver, pleura, adj, met, met2)
     rec = result.record
     assert rec["setting"] == "metastatic"
-    assert rec["metastatic"] == {"sites": ["liver", "pleura"], "diagnosis_date": "2019-05-01", "de_novo": False}
+    assert rec["metastatic"] == {
+        "sites": ["liver", "pleura"],
+        "diagnosis_date": "2019-05-01",
+        "de_novo": False,
+    }
     assert rec["therapies"] == [
         {"drugs": ["letrozole"], "start": "2015-04-01", "end": "2019-04-01"},
         {"drugs": ["fulvestrant", "ribociclib"], "start": "2019-05-20", "setting": "metastatic"},
@@ -204,35 +251,86 @@ def test_metastatic_sites_dates_and_inferred_therapy_setting(drugs):
 def test_medication_request_with_group_intent_and_status_reason(drugs):
     def req(rid, drug_code, system=RXN, group="g1", intent_code="373846009"):
         return {
-            "resourceType": "MedicationRequest", "id": rid, "status": "completed", "intent": "order",
+            "resourceType": "MedicationRequest",
+            "id": rid,
+            "status": "completed",
+            "intent": "order",
             "subject": {"reference": "Patient/p1"},
             "medicationCodeableConcept": cc(system, drug_code),
             "groupIdentifier": {"value": group},
-            "extension": [{"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-treatment-intent", "valueCodeableConcept": cc(SCT, intent_code)}],
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-treatment-intent",
+                    "valueCodeableConcept": cc(SCT, intent_code),
+                }
+            ],
             "statusReason": cc(SCT, "281647001", "Adverse reaction"),
-            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2018-04-01", "end": "2018-07-01"}}}}],
+            "dosageInstruction": [
+                {"timing": {"repeat": {"boundsPeriod": {"start": "2018-04-01", "end": "2018-07-01"}}}}
+            ],
         }
-    rec = run(drugs, req("r1", "3639"), req("r2", "C405", system="http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"), req("r3", "486610", group="g2", intent_code="373847000")).record
+
+    rec = run(
+        drugs,
+        req("r1", "3639"),
+        req("r2", "C405", system="http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"),
+        req("r3", "486610", group="g2", intent_code="373847000"),
+    ).record
     assert rec["therapies"] == [
-        {"drugs": ["cyclophosphamide", "doxorubicin"], "start": "2018-04-01", "end": "2018-07-01", "setting": "adjuvant", "end_reason": "toxicity"},
-        {"drugs": ["nab-paclitaxel"], "start": "2018-04-01", "end": "2018-07-01", "setting": "neoadjuvant", "end_reason": "toxicity"},
+        {
+            "drugs": ["cyclophosphamide", "doxorubicin"],
+            "start": "2018-04-01",
+            "end": "2018-07-01",
+            "setting": "adjuvant",
+            "end_reason": "toxicity",
+        },
+        {
+            "drugs": ["nab-paclitaxel"],
+            "start": "2018-04-01",
+            "end": "2018-07-01",
+            "setting": "neoadjuvant",
+            "end_reason": "toxicity",
+        },
     ]
 
 
 def test_administrations_collapse_into_one_course(drugs):
     def admin(aid, day):
-        return {"resourceType": "MedicationAdministration", "id": aid, "status": "completed", "subject": {"reference": "Patient/p1"},
-                "medicationCodeableConcept": cc(RXN, "1790099"), "effectiveDateTime": day}
+        return {
+            "resourceType": "MedicationAdministration",
+            "id": aid,
+            "status": "completed",
+            "subject": {"reference": "Patient/p1"},
+            "medicationCodeableConcept": cc(RXN, "1790099"),
+            "effectiveDateTime": day,
+        }
+
     result = run(drugs, admin("a1", "2010-11-23"), admin("a2", "2010-12-12"), admin("a3", "2011-01-02"))
-    assert result.record["therapies"] == [{"drugs": ["doxorubicin"], "start": "2010-11-23", "end": "2011-01-02"}]
+    assert result.record["therapies"] == [
+        {"drugs": ["doxorubicin"], "start": "2010-11-23", "end": "2011-01-02"}
+    ]
     assert any("last recorded administration" in m.inferred for m in result.report.mapped)
 
 
 def test_progression_is_linked_to_the_running_regimen(drugs):
-    prog = obs("prog", cc(LOINC, "97509-4"), {"valueCodeableConcept": cc(SCT, "271299001")}, date="2020-03-01",
-               extension=[{"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-disease-status-evidence-type", "valueCodeableConcept": cc(SCT, "363679005")}])
-    med = med_statement("m1", cc(RXN, "84857"), effectivePeriod={"start": "2019-01-01", "end": "2020-04-01"},
-                        statusReason=[cc(None, None, text="disease progression")])
+    prog = obs(
+        "prog",
+        cc(LOINC, "97509-4"),
+        {"valueCodeableConcept": cc(SCT, "271299001")},
+        date="2020-03-01",
+        extension=[
+            {
+                "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-disease-status-evidence-type",
+                "valueCodeableConcept": cc(SCT, "363679005"),
+            }
+        ],
+    )
+    med = med_statement(
+        "m1",
+        cc(RXN, "84857"),
+        effectivePeriod={"start": "2019-01-01", "end": "2020-04-01"},
+        statusReason=[cc(None, None, text="disease progression")],
+    )
     rec = run(drugs, med, prog).record
     assert rec["therapies"][0]["progression_date"] == "2020-03-01"
     assert rec["therapies"][0]["progression_basis"] == ["imaging"]
@@ -264,9 +362,15 @@ def test_early_setting_from_staging(drugs):
     rec = run(
         drugs,
         obs("m", cc(LOINC, "21907-1"), {"valueCodeableConcept": cc(SCT, "1229901006")}),
-        obs("t", cc(LOINC, "21905-5"), {"valueCodeableConcept": cc(SCT, "1228929004", "American Joint Committee on Cancer cT2")}),
+        obs(
+            "t",
+            cc(LOINC, "21905-5"),
+            {"valueCodeableConcept": cc(SCT, "1228929004", "American Joint Committee on Cancer cT2")},
+        ),
         obs("n", cc(LOINC, "21906-3"), {"valueCodeableConcept": cc(SCT, "1229967007")}),
-        obs("g", cc(LOINC, "44648-4"), {"valueCodeableConcept": cc(LOINC, "LA27824-4", "Nottingham grade 2")}),
+        obs(
+            "g", cc(LOINC, "44648-4"), {"valueCodeableConcept": cc(LOINC, "LA27824-4", "Nottingham grade 2")}
+        ),
         obs("s", cc(LOINC, "21889-1"), {"valueQuantity": {"value": 2.5, "unit": "cm", "code": "cm"}}),
     ).record
     assert rec["setting"] == "early"

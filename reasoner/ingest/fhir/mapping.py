@@ -1178,6 +1178,10 @@ class _Mapper:
                 self.put(early, fld, fld, self.pick(fld), f"early.{fld}")
             if early:
                 record["early"] = early
+        else:
+            for fld in ("t", "n", "grade", "tumor_size_mm"):
+                for c in self.cands.get(fld, []):
+                    self.ignore(c.res, f"early.{fld} is used only when the setting is early (setting: {setting or 'unknown'})", c.element)
         receptors = self.receptors()
         if receptors:
             record["receptors"] = receptors
@@ -1273,21 +1277,15 @@ class _Mapper:
                     False,
                     "clinical M0 / stage 0-III at diagnosis, distant metastases later",
                 )
-            src = self.sites and next(iter(self.sites.values())).res or m1[0][1]
-            self.map(
-                src,
-                "Condition.code" if self.sites else m1[0][2],
-                "",
-                "setting",
-                "metastatic",
-                "distant metastasis recorded" if self.sites else "stage IV / M1 recorded",
-            )
+            if self.sites:
+                first = next(iter(self.sites.values()))
+                self.map(first.res, first.element, first.code, "setting", "metastatic", "distant metastasis recorded")
+            for _, r, element, _, _ in m1:
+                self.map(r, element, "", "setting", "metastatic", "stage IV / M1 recorded")
             return "metastatic", metastatic
         if m0:
-            _, r, element, _, _ = max(m0, key=lambda e: e[3] or dt.date.min)
-            self.map(
-                r, element, "", "setting", "early", "stage 0-III / M0 recorded and no distant metastasis"
-            )
+            for _, r, element, _, _ in m0:
+                self.map(r, element, "", "setting", "early", "stage 0-III / M0 recorded and no distant metastasis")
             return "early", {}
         return None, {}
 
@@ -1443,6 +1441,8 @@ class _Mapper:
     def therapies(self, metastatic: dict[str, Any]) -> list[dict[str, Any]]:
         courses = self.merge_courses()
         if not courses:
+            for _date, r, _basis, _part_of in self.progressions:
+                self.ignore(r, "progression recorded but no regimen to link it to", "Observation.value[x]")
             return []
         regimens: list[list[_Course]] = []
         groups: dict[str, list[_Course]] = {}
