@@ -19,7 +19,7 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 
 import rdflib
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL
 
 from reasoner.errors import KnowledgeBaseError
 
@@ -154,7 +154,7 @@ def module_paths(*, allow_missing: bool = False) -> list[Path]:
             raise KnowledgeBaseError(
                 f"owl:imports <{iri}> is not mapped in {CATALOG_FILE}",
                 where=str(top_ontology_path()),
-                hint=f"add a <uri name=\"{iri}\" uri=\"FILE.ttl\"/> line to the catalog",
+                hint=f'add a <uri name="{iri}" uri="FILE.ttl"/> line to the catalog',
             )
         if not path.is_file():
             if allow_missing:
@@ -167,4 +167,3 @@ def module_paths(*, allow_missing: bool = False) -> list[Path]:
         if path not in paths:
             paths.append(path)
     return paths
-

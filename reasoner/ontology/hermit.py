@@ -31,18 +31,28 @@ EXAMPLE_NS = rdflib.Namespace("https://w3id.org/her2neg/kb/example/")
 # and only these. Anything else (xsd:date, xsd:gYear, ...) is relaxed before reasoning.
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 OWL2_DATATYPES = frozenset(
-    {str(XSD[n]) for n in (
-        "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int "
-        "short byte unsignedLong unsignedInt unsignedShort unsignedByte double float string "
-        "normalizedString token language Name NCName NMTOKEN boolean hexBinary base64Binary anyURI "
-        "dateTime dateTimeStamp"
-    ).split()}
-    | {str(OWL.real), str(OWL.rational), str(RDFS.Literal), _RDF + "PlainLiteral", _RDF + "XMLLiteral",
-       _RDF + "langString"}
+    {
+        str(XSD[n])
+        for n in (
+            "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int "
+            "short byte unsignedLong unsignedInt unsignedShort unsignedByte double float string "
+            "normalizedString token language Name NCName NMTOKEN boolean hexBinary base64Binary anyURI "
+            "dateTime dateTimeStamp"
+        ).split()
+    }
+    | {
+        str(OWL.real),
+        str(OWL.rational),
+        str(RDFS.Literal),
+        _RDF + "PlainLiteral",
+        _RDF + "XMLLiteral",
+        _RDF + "langString",
+    }
 )
 
-_ANNOTATION_BUILTINS = frozenset({RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy,
-                                  OWL.versionInfo, OWL.deprecated})
+_ANNOTATION_BUILTINS = frozenset(
+    {RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy, OWL.versionInfo, OWL.deprecated}
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ class HermitReport:
 
 
 def _short(iri: str) -> str:
-    return "h2n:" + iri[len(str(H2N)):] if iri.startswith(str(H2N)) else iri
+    return "h2n:" + iri[len(str(H2N)) :] if iri.startswith(str(H2N)) else iri
 
 
 def _annotation_properties(graph: rdflib.Graph) -> set[rdflib.term.Node]:
@@ -113,12 +123,20 @@ def dl_safe_graph(graph: rdflib.Graph) -> tuple[rdflib.Graph, tuple[str, ...]]:
     notes: list[str] = []
     annotations = _annotation_properties(out)
     for s, p, o in list(out):
-        if p == RDFS.range and isinstance(o, rdflib.URIRef) and str(o).startswith(str(XSD)) \
-                and str(o) not in OWL2_DATATYPES:
+        if (
+            p == RDFS.range
+            and isinstance(o, rdflib.URIRef)
+            and str(o).startswith(str(XSD))
+            and str(o) not in OWL2_DATATYPES
+        ):
             out.remove((s, p, o))
             notes.append(f"dropped rdfs:range {_short(str(o)).replace(str(XSD), 'xsd:')} of {_short(str(s))}")
-        elif isinstance(o, rdflib.Literal) and o.datatype is not None and str(o.datatype) not in OWL2_DATATYPES \
-                and p not in annotations:
+        elif (
+            isinstance(o, rdflib.Literal)
+            and o.datatype is not None
+            and str(o.datatype) not in OWL2_DATATYPES
+            and p not in annotations
+        ):
             out.remove((s, p, o))
             out.add((s, p, rdflib.Literal(str(o))))
             notes.append(f"read {_short(str(s))} {_short(str(p))} {o!s} as a string")
@@ -152,8 +170,12 @@ def _asserted_closure(graph: rdflib.Graph) -> dict[str, set[str]]:
     return closure
 
 
-def run_hermit(*, extra_individuals: rdflib.Graph | None = None, graph: rdflib.Graph | None = None,
-               allow_missing: bool = False) -> HermitReport:
+def run_hermit(
+    *,
+    extra_individuals: rdflib.Graph | None = None,
+    graph: rdflib.Graph | None = None,
+    allow_missing: bool = False,
+) -> HermitReport:
     """Classify the knowledge base with HermiT and report consistency and entailments.
 
     ``extra_individuals`` (an rdflib graph of assertions, for example example patients) is added to
@@ -179,16 +201,24 @@ def run_hermit(*, extra_individuals: rdflib.Graph | None = None, graph: rdflib.G
     try:
         world.get_ontology(TOP_ONTOLOGY_IRI).load(fileobj=io.BytesIO(to_rdfxml(safe)))
     except Exception as exc:  # owlready2 raises plain exceptions for parse problems
-        raise KnowledgeBaseError(f"owlready2 cannot read the knowledge base: {exc}",
-                                 where="merged RDF/XML") from exc
+        raise KnowledgeBaseError(
+            f"owlready2 cannot read the knowledge base: {exc}", where="merged RDF/XML"
+        ) from exc
     try:
         owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError as exc:
-        return HermitReport(consistent=False, adjustments=notes, message=_java_message(exc),
-                            seconds=time.perf_counter() - started)
+        return HermitReport(
+            consistent=False,
+            adjustments=notes,
+            message=_java_message(exc),
+            seconds=time.perf_counter() - started,
+        )
     except owlready2.OwlReadyJavaError as exc:
-        raise KnowledgeBaseError(f"HermiT failed: {_java_message(exc)}", where="merged knowledge base",
-                                 hint="run `python -m reasoner.ontology` for the full report") from exc
+        raise KnowledgeBaseError(
+            f"HermiT failed: {_java_message(exc)}",
+            where="merged knowledge base",
+            hint="run `python -m reasoner.ontology` for the full report",
+        ) from exc
     seconds = time.perf_counter() - started
 
     nothing = str(OWL.Nothing)
@@ -275,9 +305,14 @@ def _code_index(graph: rdflib.Graph) -> dict[tuple[str, str], rdflib.URIRef]:
     return index
 
 
-def _add_fields(out: rdflib.Graph, subject: rdflib.URIRef, data: Mapping[str, Any],
-                fields: Mapping[str, tuple[rdflib.URIRef, rdflib.URIRef]],
-                codes: Mapping[tuple[str, str], rdflib.URIRef], where: str) -> None:
+def _add_fields(
+    out: rdflib.Graph,
+    subject: rdflib.URIRef,
+    data: Mapping[str, Any],
+    fields: Mapping[str, tuple[rdflib.URIRef, rdflib.URIRef]],
+    codes: Mapping[tuple[str, str], rdflib.URIRef],
+    where: str,
+) -> None:
     for key, value in data.items():
         if key not in fields:
             raise InputError(f"unknown key {key!r}; known: {', '.join(sorted(fields))}", where=where)
@@ -317,8 +352,9 @@ def example_graph(examples: Mapping[str, Mapping[str, Any]], kb: rdflib.Graph) -
     return out
 
 
-def classify_examples(examples: Mapping[str, Mapping[str, Any]], *,
-                      allow_missing: bool = False) -> dict[str, frozenset[str]]:
+def classify_examples(
+    examples: Mapping[str, Mapping[str, Any]], *, allow_missing: bool = False
+) -> dict[str, frozenset[str]]:
     """Add example patients to the knowledge base, run HermiT once, return their defined classes.
 
     Each example is a small patient record in the keys of the patient-record contract::
@@ -337,16 +373,19 @@ def classify_examples(examples: Mapping[str, Mapping[str, Any]], *,
     extra = example_graph(examples, kb)
     report = run_hermit(extra_individuals=extra, graph=kb)
     if not report.consistent:
-        raise KnowledgeBaseError(f"the examples make the knowledge base inconsistent: {report.message}",
-                                 where="classify_examples")
-    defined = {str(c) for c in kb.subjects(OWL.equivalentClass, None)
-               if isinstance(c, rdflib.URIRef) and str(c).startswith(str(H2N))}
+        raise KnowledgeBaseError(
+            f"the examples make the knowledge base inconsistent: {report.message}", where="classify_examples"
+        )
+    defined = {
+        str(c)
+        for c in kb.subjects(OWL.equivalentClass, None)
+        if isinstance(c, rdflib.URIRef) and str(c).startswith(str(H2N))
+    }
     result: dict[str, frozenset[str]] = {}
     for name in examples:
         members = [EXAMPLE_NS[name], EXAMPLE_NS[f"{name}-receptors"], EXAMPLE_NS[f"{name}-metastatic"]]
         found: set[str] = set()
         for member in members:
             found |= {c for c in report.types.get(str(member), ()) if c in defined}
-        result[name] = frozenset(c[len(str(H2N)):] for c in found)
+        result[name] = frozenset(c[len(str(H2N)) :] for c in found)
     return result
-

@@ -89,8 +89,6 @@ def oxigraph_store(*, allow_missing: bool = False):
     return _store(paths, tuple(p.stat().st_mtime_ns for p in paths))
 
 
-
-
 def run_qc(query: Path | str, *, engine: Engine = "rdflib", allow_missing: bool = False) -> list[QCRow]:
     """Run one QC query (a path, or the stem of a file in ``queries/qc/``) over the merged KB."""
     path = Path(query) if isinstance(query, Path) or str(query).endswith(".rq") else None
@@ -109,8 +107,14 @@ def run_qc(query: Path | str, *, engine: Engine = "rdflib", allow_missing: bool 
             raise QueryError(f"rdflib cannot run the query: {exc}", where=str(path)) from exc
         for row in result:
             entity, prop, value, message = (row[i] for i in range(4))
-            rows.append(QCRow(_from_rdflib(entity), _from_rdflib(prop), _from_rdflib(value),
-                              str(message) if message is not None else ""))
+            rows.append(
+                QCRow(
+                    _from_rdflib(entity),
+                    _from_rdflib(prop),
+                    _from_rdflib(value),
+                    str(message) if message is not None else "",
+                )
+            )
     elif engine == "oxigraph":
         store = oxigraph_store(allow_missing=allow_missing)
         try:
@@ -119,8 +123,14 @@ def run_qc(query: Path | str, *, engine: Engine = "rdflib", allow_missing: bool 
             raise QueryError(f"pyoxigraph cannot run the query: {exc}", where=str(path)) from exc
         for solution in result:
             entity, prop, value, message = (solution[i] for i in range(4))
-            rows.append(QCRow(_from_oxigraph(entity), _from_oxigraph(prop), _from_oxigraph(value),
-                              message.value if message is not None else ""))
+            rows.append(
+                QCRow(
+                    _from_oxigraph(entity),
+                    _from_oxigraph(prop),
+                    _from_oxigraph(value),
+                    message.value if message is not None else "",
+                )
+            )
     else:
         raise QueryError(f"unknown engine {engine!r}", hint="use 'rdflib' or 'oxigraph'")
     return sorted(set(rows))
