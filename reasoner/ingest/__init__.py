@@ -1,0 +1,100 @@
+"""Input: patient records from JSON, JSON Lines, Turtle or JSON-LD (FHIR lives in ``ingest.fhir``).
+
+:func:`read_records` reads any of them into ``(label, record)`` pairs; unreadable input and
+duplicate patient ids are :class:`~reasoner.errors.InputError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from reasoner.errors import InputError
+
+__all__ = ["read_records"]
+
+_JSON_SUFFIXES = {".json": False, ".jsonl": True, ".ndjson": True}
+_RDF_SUFFIXES = {".ttl": "turtle", ".jsonld": "json-ld", ".json-ld": "json-ld", ".nt": "nt"}
+
+
+def _read_rdf(text: str, fmt: str, source: str) -> list[tuple[str, Any]]:
+    from rdflib import Graph
+
+    from reasoner.graph import graph_to_records
+
+    g = Graph()
+    try:
+        g.parse(data=text, format=fmt)
+    except Exception as exc:  # rdflib raises many unrelated types on bad input
+        text_msg = " ".join(str(exc).split()) or type(exc).__name__
+        m = re.search(r"at line (\d+)", text_msg)
+        msg = re.sub(r"^at line \d+ of <[^>]*>:\s*", "", text_msg)[:300]
+        where = f"{source}:{m.group(1)}" if m else source
+        raise InputError(
+            f"not valid {'Turtle' if fmt == 'turtle' else fmt.upper()}: {msg}", where=where
+        ) from None
+    records = graph_to_records(g)
+    if not records:
+        raise InputError(
+            "the graph holds no h2n:Patient", where=source, hint="type each patient a h2n:Patient"
+        )
+    return [(f"{source}#{r.get('id', i)}", r) for i, r in enumerate(records, start=1)]
+
+
+def _sniff(text: str) -> str:
+    head = text.lstrip()[:2000]
+    if head.startswith(("{", "[")):
+        return "json-ld" if '"@context"' in head or '"@graph"' in head else "json"
+    return "turtle"
+
+
+def read_records(path_or_text: str | Path | bytes, *, source: str | None = None) -> list[tuple[str, Any]]:
+    """Read patient records: a JSON object, a JSON array, JSON Lines, Turtle or JSON-LD.
+
+    ``path_or_text``: a :class:`~pathlib.Path`, a path string, the text itself, or bytes. Returns
+    ``(label, record)`` pairs in input order, labels ``file``, ``file#n`` (array position or patient
+    id), ``file:line`` (JSON Lines). Raises :class:`InputError` (with file and line) for input that
+    cannot be read — not UTF-8, empty, malformed JSON or Turtle — and for duplicate patient ids.
+    """
+    suffix = ""
+    if isinstance(path_or_text, Path) or (
+        isinstance(path_or_text, str)
+        and path_or_text.strip()
+        and "\n" not in path_or_text
+        and not path_or_text.lstrip().startswith(("{", "[", "@", "<", "#"))
+    ):
+        path = Path(path_or_text)
+        source = source or str(path)
+        if not path.is_file():
+            raise InputError("file not found", where=source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read the file: {exc.strerror or exc}", where=source) from None
+        suffix = path.suffix.lower()
+    elif isinstance(path_or_text, bytes):
+        data, source = path_or_text, source or "<input>"
+    else:
+        data, source = str(path_or_text).encode("utf-8", "surrogatepass"), source or "<input>"
+
+    from reasoner.ingest.json_record import decode_text, parse_json_records
+
+    text = decode_text(data, source)
+    kind = "json" if suffix in _JSON_SUFFIXES else _RDF_SUFFIXES.get(suffix) or _sniff(text)
+    if kind == "json":
+        items = parse_json_records(text, source, json_lines=_JSON_SUFFIXES.get(suffix))
+    else:
+        items = _read_rdf(text, kind, source)
+    seen: dict[str, str] = {}
+    for label, record in items:
+        pid = record.get("id") if isinstance(record, dict) else None
+        if isinstance(pid, str):
+            if pid in seen:
+                raise InputError(
+                    f"duplicate patient id {pid!r} (first at {seen[pid]})",
+                    where=label,
+                    hint="ids must be unique within a cohort",
+                )
+            seen[pid] = label
+    return items
