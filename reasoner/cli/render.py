@@ -33,14 +33,22 @@ def render_result(console: Console, result: Result, *, source: str = "") -> None
             facts.append("visceral crisis")
         console.print("  ".join(facts), highlight=False)
     if result.options:
-        table = Table(title="Options", show_lines=False, expand=False)
-        for col in ("#", "option", "drugs (one per role)", "preference", "evidence", "cautions"):
-            table.add_column(col, overflow="fold")
+        table = Table(title="Options (one drug per role)", expand=False)
+        table.add_column("#", justify="right")
+        table.add_column("regimen", overflow="fold")
+        table.add_column("drugs", overflow="fold")
+        table.add_column("pref.", overflow="fold")
+        table.add_column("evidence", overflow="fold")
         for i, o in enumerate(result.options, 1):
             drugs = " + ".join("/".join(comp.drugs) for comp in o.components)
-            evidence = "; ".join(filter(None, (e.get("trial") or e.get("source") for e in o.evidence)))
-            table.add_row(str(i), o.label, drugs, o.preference, evidence, "; ".join(o.cautions))
+            trials = sorted({e["trial"] for e in o.evidence if e.get("trial")})
+            table.add_row(str(i), o.label, drugs, o.preference, ", ".join(trials) or "guideline")
         console.print(table)
+        notes = [(i, c) for i, o in enumerate(result.options, 1) for c in o.cautions]
+        if notes:
+            console.print("[bold]Cautions[/bold]")
+            for i, caution in notes:
+                console.print(f"  [{i}] {caution}", highlight=False)
     if result.excluded:
         table = Table(title="Not offered", expand=False)
         table.add_column("option or drug", overflow="fold")
