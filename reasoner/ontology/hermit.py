@@ -21,7 +21,14 @@ from reasoner.errors import InputError, KnowledgeBaseError
 from reasoner.ontology.merged import load_merged_graph, reasoning_graph, to_rdfxml
 from reasoner.resources import TOP_ONTOLOGY_IRI
 
-__all__ = ["HermitReport", "run_hermit", "classify_examples", "EXAMPLE_NS"]
+__all__ = [
+    "HermitReport",
+    "run_hermit",
+    "classify_examples",
+    "run_with_examples",
+    "example_graph",
+    "EXAMPLE_NS",
+]
 
 H2N = rdflib.Namespace("https://w3id.org/her2neg/kb/")
 #: Namespace of the individuals that :func:`classify_examples` adds.
@@ -369,12 +376,21 @@ def classify_examples(
     defined classes (``owl:equivalentClass``) that HermiT infers for the patient or its records,
     for example ``{"HRPositiveHER2NegativePatient", "HRPositiveHER2NegativeResult", "HER2LowResult", ...}``.
     """
+    return run_with_examples(examples, allow_missing=allow_missing)[1]
+
+
+def run_with_examples(
+    examples: Mapping[str, Mapping[str, Any]], *, allow_missing: bool = False
+) -> tuple[HermitReport, dict[str, frozenset[str]]]:
+    """One HermiT run over the knowledge base plus the examples: the report and the examples' classes.
+
+    Tests use this to pay for one JVM start per session; see :func:`classify_examples` for the input.
+    """
     kb = load_merged_graph(allow_missing=allow_missing)
-    extra = example_graph(examples, kb)
-    report = run_hermit(extra_individuals=extra, graph=kb)
+    report = run_hermit(extra_individuals=example_graph(examples, kb), graph=kb)
     if not report.consistent:
         raise KnowledgeBaseError(
-            f"the examples make the knowledge base inconsistent: {report.message}", where="classify_examples"
+            f"the knowledge base with the examples is inconsistent: {report.message}", where="examples"
         )
     defined = {
         str(c)
@@ -383,9 +399,8 @@ def classify_examples(
     }
     result: dict[str, frozenset[str]] = {}
     for name in examples:
-        members = [EXAMPLE_NS[name], EXAMPLE_NS[f"{name}-receptors"], EXAMPLE_NS[f"{name}-metastatic"]]
         found: set[str] = set()
-        for member in members:
+        for member in (EXAMPLE_NS[name], EXAMPLE_NS[f"{name}-receptors"], EXAMPLE_NS[f"{name}-metastatic"]):
             found |= {c for c in report.types.get(str(member), ()) if c in defined}
         result[name] = frozenset(c[len(str(H2N)) :] for c in found)
-    return result
+    return report, result
