@@ -1,0 +1,602 @@
+"""Writes the per-recommendation clinical cases under ``cases/`` (one file per recommendation).
+
+Run ``python -m tests.clinical.make_cases`` after changing a scenario here; the JSON files are the
+test data (self-contained, in the acceptance format) and are committed. Every recommendation of
+the knowledge base has an *eligible* case (the option with that id is offered) and a *ruled-out*
+case (it is in ``excluded`` with the expected reason code). The records are written the way a
+clinic would: realistic dates, therapy sequences and biomarkers; decision date 2026-11-01.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+CASES_DIR = Path(__file__).parent / "cases"
+AS_OF = "2026-11-01"
+
+NEG = {"PIK3CA": "not_detected", "AKT1": "not_detected", "PTEN": "not_detected", "ESR1": "not_detected",
+       "gBRCA1": "not_detected", "gBRCA2": "not_detected"}
+HR = {"er_percent": 90, "pr_percent": 40, "her2_ihc": "1+", "specimen": "metastasis", "tested_on": "2026-10-01"}
+TN = {"er_percent": 0, "pr_percent": 0, "her2_ihc": "0", "specimen": "metastasis", "tested_on": "2026-10-01"}
+ER_LOW = {"er_percent": 5, "pr_percent": 0, "her2_ihc": "0", "specimen": "metastasis", "tested_on": "2026-10-01"}
+
+
+def merge(base: dict, **kw) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in kw.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not key.startswith("="):
+            out[key] = {**out[key], **value}
+        else:
+            out[key.lstrip("=")] = value
+    return out
+
+
+def therapy(drugs, setting, start, end=None, reason=None, basis=("imaging",), pd=None) -> dict:
+    t = {"drugs": list(drugs), "setting": setting, "start": start}
+    if end:
+        t["end"] = end
+    if reason:
+        t["end_reason"] = reason
+    if pd:
+        t["progression_date"] = pd
+    if reason == "progression" or pd:
+        t["progression_basis"] = list(basis)
+    return t
+
+
+def metastatic(**kw) -> dict:
+    """A postmenopausal woman with HR+/HER2-low de novo metastatic disease (bone and liver)."""
+    base = {
+        "as_of": AS_OF, "sex": "female", "age": 64, "menopausal_status": "postmenopausal", "ecog": 1,
+        "setting": "metastatic", "receptors": dict(HR),
+        "metastatic": {"diagnosis_date": "2026-10-01", "de_novo": True, "sites": ["bone", "liver"],
+                       "visceral_crisis": False, "life_threatening": False, "rapidly_progressive": False,
+                       "hypercalcemia": False},
+        "biomarkers": dict(NEG), "therapies": [],
+    }
+    out = merge(base, **kw)
+    if out["sex"] == "male":
+        out.pop("menopausal_status", None)
+    return out
+
+
+def pre(**kw) -> dict:
+    return metastatic(age=44, menopausal_status="premenopausal", **kw)
+
+
+def male(**kw) -> dict:
+    return metastatic(sex="male", age=67, **kw)
+
+
+def early(**kw) -> dict:
+    base = {
+        "as_of": AS_OF, "sex": "female", "age": 63, "menopausal_status": "postmenopausal", "ecog": 0,
+        "setting": "early",
+        "receptors": {"er_percent": 95, "pr_percent": 60, "her2_ihc": "0", "specimen": "primary",
+                      "tested_on": "2026-09-20"},
+        "early": {"t": "T2", "n": "N1", "nodes_positive": 2, "tumor_size_mm": 28, "grade": 2,
+                  "surgery": "breast_conserving"},
+        "biomarkers": {"gBRCA1": "not_detected", "gBRCA2": "not_detected", "ki67_percent": 15},
+        "therapies": [],
+    }
+    out = merge(base, **kw)
+    if out["sex"] == "male":
+        out.pop("menopausal_status", None)
+    return out
+
+
+def lrr(**kw) -> dict:
+    base = {
+        "as_of": AS_OF, "sex": "female", "age": 61, "menopausal_status": "postmenopausal", "ecog": 0,
+        "setting": "locoregional_recurrence",
+        "receptors": {"er_percent": 80, "pr_percent": 30, "her2_ihc": "1+", "specimen": "recurrence",
+                      "tested_on": "2026-10-05"},
+        "locoregional_recurrence": {"isolated": True, "site": "chest_wall"},
+        "biomarkers": {"gBRCA1": "not_detected", "gBRCA2": "not_detected"},
+        "therapies": [therapy(["letrozole"], "adjuvant", "2018-03-01", "2023-03-01", "completed")],
+    }
+    return merge(base, **kw)
+
+
+# Therapy histories used by several cases -------------------------------------------------------
+MET_DX = {"diagnosis_date": "2023-04-10", "de_novo": True}
+PAL_LET_PD = therapy(["palbociclib", "letrozole"], "metastatic", "2023-04-20", "2026-09-25", "progression")
+RIB_LET_PD = therapy(["ribociclib", "letrozole"], "metastatic", "2023-04-20", "2026-09-25", "progression")
+ABE_LET_PD = therapy(["abemaciclib", "letrozole"], "metastatic", "2023-04-20", "2026-09-25", "progression")
+LET_PD = therapy(["letrozole"], "metastatic", "2023-04-20", "2025-02-10", "progression")
+PRE_PAL_PD = therapy(["goserelin", "palbociclib", "letrozole"], "metastatic", "2023-04-20", "2026-09-25",
+                     "progression")
+MALE_PAL_PD = therapy(["leuprorelin", "palbociclib", "anastrozole"], "metastatic", "2023-04-20", "2026-09-25",
+                      "progression")
+PAL_LET_PD_EARLY = therapy(["palbociclib", "letrozole"], "metastatic", "2023-04-20", "2025-03-01", "progression")
+CAPE_PD = therapy(["capecitabine"], "metastatic", "2025-03-10", "2026-09-25", "progression")
+ERIB_PD = therapy(["eribulin"], "metastatic", "2025-03-10", "2025-12-01", "progression")
+PACLI_PD_2 = therapy(["paclitaxel"], "metastatic", "2025-12-10", "2026-09-25", "progression")
+ADJ_ACT = therapy(["doxorubicin", "cyclophosphamide", "paclitaxel"], "adjuvant", "2019-02-01", "2019-07-15",
+                  "completed")
+ADJ_AI_ON = therapy(["anastrozole"], "adjuvant", "2023-01-15", "2026-09-01", "progression")  # relapse on AI
+ADJ_TAM_ON = therapy(["tamoxifen"], "adjuvant", "2022-11-01", "2026-09-01", "progression")
+RELAPSE = {"diagnosis_date": "2026-09-01", "de_novo": False}
+
+
+def case(kind: str, record: dict, *, offered=(), excluded=None, expect=None, note: str,
+         jurisdiction: str | None = None) -> dict:
+    out = {"kind": kind, "note": note, "record": record,
+           "expect": {"status": "ok", **(expect or {}),
+                      "offered_ids": list(offered), "excluded_ids": excluded or {}}}
+    if jurisdiction:
+        out["jurisdiction"] = jurisdiction
+    return out
+
+
+def elig(rec_id, record, note, **kw):
+    return case("eligible", record, offered=[rec_id], note=note, **kw)
+
+
+def out(rec_id, record, code, note, **kw):
+    return case("ruled-out", record, excluded={rec_id: [code]}, note=note, **kw)
+
+
+TN_1L = dict(receptors=TN, metastatic={"sites": ["lung", "liver", "distant_lymph_nodes"]})
+
+
+def cases() -> dict[str, list[dict]]:
+    c: dict[str, list[dict]] = {}
+    add = c.setdefault
+
+    # ---------------------------------------------------------------- early disease
+    tn_early = dict(receptors={"er_percent": 0, "pr_percent": 0, "her2_ihc": "1+", "specimen": "primary",
+                               "tested_on": "2025-10-01"}, age=38, menopausal_status="premenopausal")
+    neo_act = therapy(["paclitaxel", "carboplatin", "doxorubicin", "cyclophosphamide"], "neoadjuvant",
+                      "2025-11-01", "2026-04-20", "completed")
+    residual = {"t": "T2", "n": "N1", "nodes_positive": 1, "tumor_size_mm": 32, "grade": 3,
+                "surgery": "mastectomy", "neoadjuvant_response": "residual_disease"}
+    add("rec-e-all-08", []).extend([
+        elig("rec-e-all-08", early(**tn_early, early=residual, therapies=[neo_act],
+                                   biomarkers={"gBRCA1": "pathogenic", "gBRCA2": "not_detected"}),
+             "gBRCA1 TNBC with residual disease after neoadjuvant AC/paclitaxel-carboplatin (OlympiA)"),
+        out("rec-e-all-08", early(**tn_early, early=residual, therapies=[neo_act], **{"=biomarkers": {}}),
+            "MISSING_DATA", "germline BRCA untested: OlympiA olaparib cannot be decided"),
+    ])
+    add("rec-e-all-10", []).extend([
+        elig("rec-e-all-10", early(**tn_early, early=residual, therapies=[neo_act]),
+             "TNBC with residual invasive disease after neoadjuvant chemotherapy (CREATE-X)"),
+        out("rec-e-all-10", early(**tn_early, early=dict(residual, neoadjuvant_response="pcr"),
+                                  therapies=[neo_act]),
+            "CRITERION_NOT_MET", "pathological complete response: no capecitabine"),
+    ])
+    add("rec-e-all-11", []).extend([
+        elig("rec-e-all-11", early(), "postmenopausal woman with node-positive early HR+ disease"),
+        out("rec-e-all-11", early(age=45, menopausal_status="premenopausal"), "CRITERION_NOT_MET",
+            "premenopausal without OFS: no adjuvant bisphosphonate"),
+    ])
+    low_risk = {"t": "T1b", "n": "N0", "nodes_positive": 0, "tumor_size_mm": 8, "grade": 1,
+                "surgery": "breast_conserving"}
+    add("rec-e-hr-01", []).extend([
+        elig("rec-e-hr-01", early(age=42, menopausal_status="premenopausal", early=low_risk),
+             "premenopausal, T1b N0 G1: tamoxifen alone"),
+        out("rec-e-hr-01", early(age=42, menopausal_status="premenopausal"), "NOT_PREFERRED",
+            "premenopausal node-positive: OFS-based therapy preferred to tamoxifen alone"),
+    ])
+    for rid in ("rec-e-hr-02a", "rec-e-hr-02b"):
+        add(rid, []).extend([
+            elig(rid, early(age=41, menopausal_status="premenopausal"),
+                 "premenopausal, T2 N1 (2 nodes) G2: OFS-based adjuvant therapy (SOFT/TEXT)"),
+            out(rid, early(), "CRITERION_NOT_MET", "postmenopausal: no ovarian suppression"),
+        ])
+    add("rec-e-hr-03", []).extend([
+        elig("rec-e-hr-03", early(), "postmenopausal early HR+: aromatase inhibitor"),
+        out("rec-e-hr-03", early(age=40, menopausal_status="premenopausal"), "CRITERION_NOT_MET",
+            "premenopausal: no AI without OFS"),
+    ])
+    on_ai = [therapy(["letrozole"], "adjuvant", "2021-10-01")]
+    add("rec-e-hr-04", []).extend([
+        elig("rec-e-hr-04", early(therapies=on_ai), "node-positive, 5 years into adjuvant letrozole"),
+        out("rec-e-hr-04", early(early=low_risk, therapies=on_ai), "CRITERION_NOT_MET",
+            "node-negative low risk: extended AI not routinely offered"),
+    ])
+    monarche = {"t": "T2", "n": "N2", "nodes_positive": 5, "tumor_size_mm": 35, "grade": 2, "surgery": "mastectomy"}
+    add("rec-e-hr-06", []).extend([
+        elig("rec-e-hr-06", early(early=monarche), "5 positive nodes (monarchE cohort 1)"),
+        out("rec-e-hr-06", early(early={"t": "T1c", "n": "N0", "nodes_positive": 0, "tumor_size_mm": 15,
+                                        "grade": 2, "surgery": "breast_conserving"}),
+            "CRITERION_NOT_MET", "T1c N0 G2: not monarchE high risk"),
+    ])
+    add("rec-e-hr-07a", []).extend([
+        elig("rec-e-hr-07a", early(), "postmenopausal T2 N1: NATALEE risk"),
+        out("rec-e-hr-07a", early(early=low_risk), "CRITERION_NOT_MET", "stage I (T1b N0 G1): not NATALEE"),
+    ])
+    add("rec-e-hr-07b", []).extend([
+        elig("rec-e-hr-07b", early(age=43, menopausal_status="premenopausal"),
+             "premenopausal T2 N1: ribociclib + NSAI + goserelin"),
+        out("rec-e-hr-07b", early(), "CRITERION_NOT_MET", "postmenopausal: the goserelin variant is not for her"),
+    ])
+    kn522 = {"t": "T2", "n": "N1", "nodes_positive": 1, "tumor_size_mm": 30, "grade": 3, "surgery": "none"}
+    add("rec-e-tn-09", []).extend([
+        elig("rec-e-tn-09", early(**tn_early, early=kn522), "TNBC cT2 N1, untreated: KEYNOTE-522"),
+        out("rec-e-tn-09", early(**tn_early, early={"t": "T1b", "n": "N0", "nodes_positive": 0,
+                                                    "tumor_size_mm": 9, "grade": 3, "surgery": "none"}),
+            "CRITERION_NOT_MET", "TNBC T1b N0 (stage I): outside KEYNOTE-522"),
+    ])
+
+    # ---------------------------------------------------------------- locoregional recurrence
+    lrr_tn = {"er_percent": 0, "pr_percent": 0, "her2_ihc": "0", "specimen": "recurrence", "tested_on": "2026-10-05"}
+    add("rec-lrr-01-chemotherapy", []).extend([
+        elig("rec-lrr-01-chemotherapy", lrr(receptors=lrr_tn, therapies=[ADJ_ACT]),
+             "isolated ER-negative chest-wall recurrence after adjuvant AC-T (CALOR)"),
+        out("rec-lrr-01-chemotherapy", lrr(receptors=lrr_tn, therapies=[ADJ_ACT],
+                                           locoregional_recurrence={"isolated": False}),
+            "CRITERION_NOT_MET", "locoregional recurrence with distant disease: not curative"),
+    ])
+    add("rec-lrr-01-endocrine", []).extend([
+        elig("rec-lrr-01-endocrine", lrr(), "isolated ER-positive chest-wall recurrence, 3.5 y after letrozole"),
+        out("rec-lrr-01-endocrine", lrr(locoregional_recurrence={"isolated": False}), "CRITERION_NOT_MET",
+            "not isolated"),
+    ])
+
+    # ---------------------------------------------------------------- metastatic: general
+    add("rec-m-all-01", []).extend([
+        elig("rec-m-all-01", metastatic(), "bone and liver metastases"),
+        out("rec-m-all-01", metastatic(metastatic={"sites": ["liver", "lung"]}), "CRITERION_NOT_MET",
+            "no bone metastases"),
+    ])
+    add("rec-m-all-02", []).extend([
+        elig("rec-m-all-02", metastatic(metastatic={"hypercalcemia": True}, labs={"calcium_mg_dl": 12.6}),
+             "hypercalcaemia of malignancy, Ca 12.6 mg/dL"),
+        out("rec-m-all-02", metastatic(labs={"calcium_mg_dl": 9.4}), "CRITERION_NOT_MET", "calcium normal"),
+    ])
+
+    # ---------------------------------------------------------------- metastatic HR+: first line
+    for rid in ("rec-m-hr-01", "rec-m-hr-02", "rec-m-hr-03"):
+        add(rid, []).append(elig(rid, metastatic(), "de novo postmenopausal HR+ ABC, first line"))
+    add("rec-m-hr-01", []).append(out("rec-m-hr-01", metastatic(labs={"qtcf_ms": 472}), "CONTRAINDICATION",
+                                      "QTcF 472 ms: ribociclib must not be started"))
+    add("rec-m-hr-02", []).append(out("rec-m-hr-02", pre(), "CRITERION_NOT_MET",
+                                      "premenopausal: the variant without LHRH agonist is not for her"))
+    add("rec-m-hr-03", []).append(out("rec-m-hr-03", metastatic(metastatic={"visceral_crisis": True}),
+                                      "CRITERION_NOT_MET", "visceral crisis: chemotherapy first"))
+    for rid in ("rec-m-hr-01-ofs", "rec-m-hr-02-ofs", "rec-m-hr-03-ofs"):
+        add(rid, []).append(elig(rid, pre(), "de novo premenopausal HR+ ABC, first line with OFS"))
+    add("rec-m-hr-01-ofs", []).append(out("rec-m-hr-01-ofs", metastatic(), "CRITERION_NOT_MET",
+                                          "postmenopausal: no LHRH agonist needed"))
+    unk = metastatic(age=51, menopausal_status="unknown")
+    add("rec-m-hr-02-ofs", []).append(out("rec-m-hr-02-ofs", unk, "MISSING_DATA",
+                                          "menopausal status unknown at 51"))
+    add("rec-m-hr-03-ofs", []).append(elig("rec-m-hr-03-ofs", male(), "man with de novo HR+ ABC"))
+    add("rec-m-hr-03-ofs", []).append(out("rec-m-hr-03-ofs", pre(metastatic={"life_threatening": True}),
+                                          "CRITERION_NOT_MET", "life-threatening disease"))
+
+    relapse_adj_ai = dict(metastatic=RELAPSE, therapies=[ADJ_AI_ON])
+    add("rec-m-hr-04", []).extend([
+        elig("rec-m-hr-04", metastatic(**relapse_adj_ai),
+             "relapse on adjuvant anastrozole after 3.6 y (secondary resistance): CDK4/6i + fulvestrant"),
+        out("rec-m-hr-04", metastatic(metastatic=MET_DX, therapies=[PAL_LET_PD]), "CRITERION_NOT_MET",
+            "after palbociclib for metastatic disease: no new CDK4/6i + fulvestrant under M-HR-04"),
+    ])
+    add("rec-m-hr-04-1l-sensitive", []).extend([
+        elig("rec-m-hr-04-1l-sensitive", metastatic(), "endocrine-sensitive 1L: ribociclib + fulvestrant"),
+        out("rec-m-hr-04-1l-sensitive", metastatic(**relapse_adj_ai), "CRITERION_NOT_MET",
+            "relapse on adjuvant AI is not endocrine-sensitive"),
+    ])
+    add("rec-m-hr-04-ofs", []).extend([
+        elig("rec-m-hr-04-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_TAM_ON]),
+             "premenopausal relapse on adjuvant tamoxifen: OFS + CDK4/6i + fulvestrant"),
+        out("rec-m-hr-04-ofs", pre(metastatic=dict(RELAPSE, visceral_crisis=True), therapies=[ADJ_TAM_ON]),
+            "CRITERION_NOT_MET", "visceral crisis"),
+    ])
+    add("rec-m-hr-05", []).extend([
+        elig("rec-m-hr-05", metastatic(metastatic={"sites": ["bone"]}), "bone-only, low burden: ET alone (SONIA)"),
+        out("rec-m-hr-05", metastatic(metastatic={"visceral_crisis": True}), "CRITERION_NOT_MET",
+            "visceral crisis"),
+    ])
+    add("rec-m-hr-05-ofs", []).extend([
+        elig("rec-m-hr-05-ofs", pre(), "premenopausal: OFS + ET alone"),
+        out("rec-m-hr-05-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_TAM_ON]), "CRITERION_NOT_MET",
+            "relapse on adjuvant tamoxifen is not endocrine-sensitive"),
+    ])
+    add("rec-m-hr-06", []).extend([
+        elig("rec-m-hr-06", metastatic(metastatic={"visceral_crisis": True, "sites": ["liver"]},
+                                       labs={"qtcf_ms": 420}), "liver metastases with visceral crisis"),
+        out("rec-m-hr-06", metastatic(), "CRITERION_NOT_MET", "no crisis, endocrine-sensitive"),
+    ])
+
+    # ---------------------------------------------------------------- metastatic HR+: later lines
+    after_pal = dict(metastatic=MET_DX, therapies=[PAL_LET_PD])
+    add("rec-m-hr-07", []).extend([
+        elig("rec-m-hr-07", metastatic(**after_pal), "after palbociclib + letrozole: everolimus + exemestane"),
+        out("rec-m-hr-07", metastatic(**after_pal, conditions=["interstitial_lung_disease"]),
+            "CONTRAINDICATION", "interstitial lung disease: no everolimus"),
+    ])
+    add("rec-m-hr-08", []).extend([
+        elig("rec-m-hr-08", metastatic(**after_pal), "after letrozole: fulvestrant"),
+        out("rec-m-hr-08", metastatic(), "CRITERION_NOT_MET", "no prior aromatase inhibitor"),
+    ])
+    add("rec-m-hr-08-ofs", []).extend([
+        elig("rec-m-hr-08-ofs", pre(metastatic=MET_DX, therapies=[PRE_PAL_PD]), "premenopausal after AI: OFS + fulvestrant"),
+        out("rec-m-hr-08-ofs", metastatic(**after_pal), "CRITERION_NOT_MET", "postmenopausal"),
+    ])
+    pik = {"PIK3CA": "altered"}
+    add("rec-m-hr-09", []).extend([
+        elig("rec-m-hr-09", metastatic(**after_pal, biomarkers=pik, labs={"hba1c_percent": 5.6}),
+             "PIK3CA H1047R after palbociclib + letrozole: alpelisib + fulvestrant"),
+        out("rec-m-hr-09", metastatic(**after_pal, biomarkers=pik, conditions=["diabetes_type1"]),
+            "CONTRAINDICATION", "type 1 diabetes: no alpelisib"),
+    ])
+    add("rec-m-hr-09-ofs", []).extend([
+        elig("rec-m-hr-09-ofs", male(metastatic=MET_DX, therapies=[MALE_PAL_PD], biomarkers=pik),
+             "man, PIK3CA-mutated after leuprorelin + anastrozole + palbociclib"),
+        out("rec-m-hr-09-ofs", pre(metastatic=MET_DX, therapies=[PRE_PAL_PD], biomarkers=pik),
+            "CRITERION_NOT_MET", "premenopausal women were not studied in SOLAR-1"),
+    ])
+    add("rec-m-hr-10", []).extend([
+        elig("rec-m-hr-10", metastatic(**after_pal, biomarkers={"AKT1": "altered"}),
+             "AKT1 E17K after palbociclib + letrozole: capivasertib + fulvestrant"),
+        out("rec-m-hr-10", metastatic(**after_pal, **{"=biomarkers": {"ESR1": "not_detected"}}),
+            "MISSING_DATA", "PIK3CA/AKT1/PTEN not tested"),
+    ])
+    add("rec-m-hr-10-ofs", []).extend([
+        elig("rec-m-hr-10-ofs", pre(metastatic=MET_DX, therapies=[PRE_PAL_PD], biomarkers={"PTEN": "altered"}),
+             "premenopausal, PTEN loss after OFS + letrozole + palbociclib"),
+        out("rec-m-hr-10-ofs", pre(metastatic=MET_DX, therapies=[PRE_PAL_PD]), "CRITERION_NOT_MET",
+            "no PIK3CA/AKT1/PTEN alteration"),
+    ])
+    add("rec-m-hr-11", []).extend([
+        elig("rec-m-hr-11", metastatic(**relapse_adj_ai, biomarkers=pik, labs={"hba1c_percent": 5.4}),
+             "PIK3CA-mutated relapse on adjuvant anastrozole: inavolisib + palbociclib + fulvestrant (INAVO120)"),
+        out("rec-m-hr-11", metastatic(**relapse_adj_ai, biomarkers=pik, conditions=["diabetes_type2"]),
+            "CONTRAINDICATION", "type 2 diabetes on treatment: inavolisib not studied"),
+    ])
+    add("rec-m-hr-11-ofs", []).extend([
+        elig("rec-m-hr-11-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_TAM_ON], biomarkers=pik),
+             "premenopausal PIK3CA-mutated relapse on adjuvant tamoxifen"),
+        out("rec-m-hr-11-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_TAM_ON], **{"=biomarkers": {}}),
+            "MISSING_DATA", "PIK3CA not tested"),
+    ])
+    esr1 = {"ESR1": "altered"}
+    add("rec-m-hr-12", []).extend([
+        elig("rec-m-hr-12", metastatic(**after_pal, biomarkers=esr1), "ESR1 Y537S in ctDNA after AI + CDK4/6i"),
+        out("rec-m-hr-12", metastatic(**after_pal), "CRITERION_NOT_MET", "ESR1 wild-type in ctDNA"),
+    ])
+    add("rec-m-hr-13", []).extend([
+        elig("rec-m-hr-13", male(metastatic=MET_DX, therapies=[MALE_PAL_PD], biomarkers=esr1),
+             "man with ESR1 mutation after ET + CDK4/6i: imlunestrant"),
+        out("rec-m-hr-13", metastatic(**after_pal, **{"=biomarkers": {"PIK3CA": "not_detected"}}),
+            "MISSING_DATA", "ESR1 not tested"),
+    ])
+    add("rec-m-hr-14", []).extend([
+        elig("rec-m-hr-14", metastatic(**after_pal, biomarkers=esr1), "ESR1-mutated, postmenopausal: vepdegestrant"),
+        out("rec-m-hr-14", male(metastatic=MET_DX, therapies=[MALE_PAL_PD], biomarkers=esr1),
+            "CRITERION_NOT_MET", "VERITAC-2 population is postmenopausal women"),
+    ])
+    add("rec-m-hr-15", []).extend([
+        elig("rec-m-hr-15", metastatic(**after_pal), "after palbociclib + letrozole: abemaciclib + fulvestrant"),
+        out("rec-m-hr-15", metastatic(metastatic=MET_DX, therapies=[ABE_LET_PD]), "PRIOR_PROGRESSION",
+            "progressed on abemaciclib: not continued"),
+    ])
+    add("rec-m-hr-15-ofs", []).extend([
+        elig("rec-m-hr-15-ofs", pre(metastatic=MET_DX, therapies=[PRE_PAL_PD]), "premenopausal after palbociclib"),
+        out("rec-m-hr-15-ofs", pre(metastatic=MET_DX, therapies=[
+            therapy(["goserelin", "palbociclib", "letrozole"], "metastatic", "2023-04-20", "2025-03-01", "progression"),
+            CAPE_PD]), "CRITERION_NOT_MET", "chemotherapy already given (postMONARCH excluded it)"),
+    ])
+    add("rec-m-hr-16", []).extend([
+        elig("rec-m-hr-16", metastatic(**after_pal), "after palbociclib: switch to ribociclib + fulvestrant/exemestane"),
+        out("rec-m-hr-16", metastatic(metastatic=MET_DX, therapies=[RIB_LET_PD]), "PRIOR_PROGRESSION",
+            "progressed on ribociclib: the same CDK4/6i is not continued"),
+    ])
+    add("rec-m-hr-16-ofs", []).extend([
+        elig("rec-m-hr-16-ofs", male(metastatic=MET_DX, therapies=[MALE_PAL_PD]), "man after palbociclib"),
+        out("rec-m-hr-16-ofs", metastatic(**after_pal), "CRITERION_NOT_MET", "postmenopausal woman"),
+    ])
+    brca = {"gBRCA2": "pathogenic"}
+    add("rec-m-hr-18", []).extend([
+        elig("rec-m-hr-18", metastatic(metastatic={"diagnosis_date": "2023-04-10", "de_novo": False},
+                                       therapies=[ADJ_ACT, PAL_LET_PD], biomarkers=brca),
+             "gBRCA2, adjuvant AC-T, progression on palbociclib + letrozole: PARP inhibitor (OlympiAD)"),
+        out("rec-m-hr-18", metastatic(metastatic={"diagnosis_date": "2023-04-10", "de_novo": False},
+                                      therapies=[ADJ_ACT, PAL_LET_PD], biomarkers=brca,
+                                      conditions=["myelodysplastic_syndrome"]),
+            "CONTRAINDICATION", "MDS: no PARP inhibitor"),
+    ])
+    add("rec-m-hr-19", []).extend([
+        elig("rec-m-hr-19", metastatic(**after_pal, receptors={"her2_ihc": "ultralow"}),
+             "HER2-ultralow, after ET + CDK4/6i, chemo-naive: T-DXd (DESTINY-Breast06)"),
+        out("rec-m-hr-19", metastatic(**after_pal, receptors={"her2_ihc": "0"}), "CRITERION_NOT_MET",
+            "HER2-0 (null): no T-DXd"),
+    ])
+    after_cape = dict(metastatic=MET_DX, therapies=[PAL_LET_PD_EARLY, CAPE_PD])
+    add("rec-m-hr-20", []).extend([
+        elig("rec-m-hr-20", metastatic(**after_cape), "HER2-low after ET + CDK4/6i and capecitabine (DESTINY-Breast04)"),
+        out("rec-m-hr-20", metastatic(**after_cape, conditions=["interstitial_lung_disease"]),
+            "CONTRAINDICATION", "ILD: no T-DXd"),
+    ])
+    early_rel = therapy(["docetaxel", "cyclophosphamide"], "adjuvant", "2025-12-01", "2026-05-30", "completed")
+    add("rec-m-hr-20-early-relapse", []).extend([
+        elig("rec-m-hr-20-early-relapse", metastatic(metastatic=RELAPSE, therapies=[early_rel]),
+             "HER2-low relapse 3 months after adjuvant TC"),
+        out("rec-m-hr-20-early-relapse", metastatic(metastatic=RELAPSE, therapies=[ADJ_ACT]), "CRITERION_NOT_MET",
+            "relapse 7 years after adjuvant chemotherapy"),
+    ])
+    three = dict(metastatic=MET_DX, therapies=[PAL_LET_PD_EARLY,
+                                               therapy(["capecitabine"], "metastatic", "2025-03-10", "2025-11-20",
+                                                       "progression"),
+                                               PACLI_PD_2])
+    add("rec-m-hr-21", []).extend([
+        elig("rec-m-hr-21", metastatic(**three, receptors={"her2_ihc": "0"}),
+             "HER2-0 after ET + CDK4/6i, capecitabine and paclitaxel: sacituzumab govitecan (TROPiCS-02)"),
+        out("rec-m-hr-21", metastatic(**after_cape), "CRITERION_NOT_MET", "only one line after ET"),
+    ])
+    add("rec-m-hr-22", []).extend([
+        elig("rec-m-hr-22", metastatic(**after_cape), "after ET and one chemo line: Dato-DXd (TROPION-Breast01)"),
+        out("rec-m-hr-22", metastatic(**after_cape, conditions=["interstitial_lung_disease"]), "CONTRAINDICATION",
+            "ILD: no Dato-DXd"),
+    ])
+    two_et = dict(metastatic=MET_DX, therapies=[PAL_LET_PD_EARLY,
+                                                therapy(["everolimus", "exemestane"], "metastatic", "2025-03-10",
+                                                        "2026-09-25", "progression")])
+    add("rec-m-hr-23", []).extend([
+        elig("rec-m-hr-23", metastatic(**two_et), "two endocrine lines exhausted: single-agent chemotherapy"),
+        out("rec-m-hr-23", metastatic(**after_pal), "CRITERION_NOT_MET", "one endocrine line only"),
+    ])
+    add("rec-m-hr-23-after-chemo", []).extend([
+        elig("rec-m-hr-23-after-chemo", metastatic(**after_cape), "after capecitabine: further single-agent chemo"),
+        out("rec-m-hr-23-after-chemo", metastatic(), "CRITERION_NOT_MET", "chemotherapy-naive first line"),
+    ])
+    add("rec-m-hr-23-combination", []).extend([
+        elig("rec-m-hr-23-combination", metastatic(metastatic={"visceral_crisis": True}),
+             "visceral crisis: combination allowed"),
+        out("rec-m-hr-23-combination", metastatic(**after_cape), "NOT_PREFERRED", "no crisis: single agent"),
+    ])
+    et_then_chemo = dict(metastatic=MET_DX, therapies=[LET_PD, CAPE_PD])
+    add("rec-m-hr-24", []).extend([
+        elig("rec-m-hr-24", metastatic(**et_then_chemo), "after letrozole alone and capecitabine, CDK4/6i-naive"),
+        out("rec-m-hr-24", metastatic(**after_cape), "CRITERION_NOT_MET", "CDK4/6i already given"),
+    ])
+    tam_pd = therapy(["tamoxifen"], "metastatic", "2023-04-20", "2026-09-25", "progression")
+    add("rec-m-hr-ai-after-tamoxifen", []).extend([
+        elig("rec-m-hr-ai-after-tamoxifen", metastatic(metastatic=MET_DX, therapies=[tam_pd]),
+             "progression on first-line tamoxifen: aromatase inhibitor"),
+        out("rec-m-hr-ai-after-tamoxifen", metastatic(metastatic=MET_DX, therapies=[LET_PD, therapy(
+            ["tamoxifen"], "metastatic", "2025-03-01", "2026-09-25", "progression")]),
+            "CRITERION_NOT_MET", "already progressed on an AI"),
+    ])
+    pre_tam_pd = therapy(["goserelin", "tamoxifen"], "metastatic", "2023-04-20", "2026-09-25", "progression")
+    add("rec-m-hr-ai-after-tamoxifen-ofs", []).extend([
+        elig("rec-m-hr-ai-after-tamoxifen-ofs", pre(metastatic=MET_DX, therapies=[pre_tam_pd]),
+             "premenopausal, progression on goserelin + tamoxifen"),
+        out("rec-m-hr-ai-after-tamoxifen-ofs", metastatic(metastatic=MET_DX, therapies=[tam_pd]),
+            "CRITERION_NOT_MET", "postmenopausal"),
+    ])
+    add("rec-m-hr-er-low-chemo", []).extend([
+        elig("rec-m-hr-er-low-chemo", metastatic(receptors=ER_LOW), "ER 5% (ER-low): TNBC-like chemotherapy"),
+        out("rec-m-hr-er-low-chemo", metastatic(), "CRITERION_NOT_MET", "ER 90%: endocrine therapy first"),
+    ])
+    add("rec-m-hr-seq-et", []).extend([
+        elig("rec-m-hr-seq-et", metastatic(**after_pal), "after letrozole: exemestane or tamoxifen"),
+        out("rec-m-hr-seq-et", metastatic(), "CRITERION_NOT_MET", "no endocrine therapy yet"),
+    ])
+    add("rec-m-hr-seq-et-ofs", []).extend([
+        elig("rec-m-hr-seq-et-ofs", pre(metastatic=MET_DX, therapies=[PRE_PAL_PD]), "premenopausal after OFS + AI"),
+        out("rec-m-hr-seq-et-ofs", metastatic(**after_pal), "CRITERION_NOT_MET", "postmenopausal"),
+    ])
+
+    # ---------------------------------------------------------------- metastatic TNBC
+    cps15 = {"pdl1_cps": 15}
+    add("rec-m-tn-01a", []).extend([
+        elig("rec-m-tn-01a", metastatic(**TN_1L, biomarkers=cps15), "TNBC CPS 15, first line (KEYNOTE-355)"),
+        out("rec-m-tn-01a", metastatic(**TN_1L, biomarkers={"pdl1_cps": 5}), "CRITERION_NOT_MET", "CPS 5"),
+    ])
+    add("rec-m-tn-01b", []).extend([
+        elig("rec-m-tn-01b", metastatic(**TN_1L, biomarkers=cps15), "TNBC CPS 15: pembrolizumab + gem/carbo"),
+        out("rec-m-tn-01b", metastatic(**TN_1L, biomarkers=cps15, conditions=["active_autoimmune_disease"]),
+            "CONTRAINDICATION", "active autoimmune disease: no checkpoint inhibitor"),
+    ])
+    erl = dict(receptors=ER_LOW, metastatic={"sites": ["lung", "liver"]})
+    add("rec-m-tn-01a-er-low", []).extend([
+        elig("rec-m-tn-01a-er-low", metastatic(**erl, biomarkers={"pdl1_cps": 22}), "ER 5%, CPS 22: pembrolizumab + taxane"),
+        out("rec-m-tn-01a-er-low", metastatic(**erl), "MISSING_DATA", "PD-L1 not tested"),
+    ])
+    add("rec-m-tn-01b-er-low", []).extend([
+        elig("rec-m-tn-01b-er-low", metastatic(**erl, biomarkers={"pdl1_cps": 22}), "ER 5%, CPS 22: pembrolizumab + gem/carbo"),
+        out("rec-m-tn-01b-er-low", metastatic(receptors=ER_LOW, metastatic=MET_DX, biomarkers={"pdl1_cps": 22},
+                                              therapies=[CAPE_PD]),
+            "CRITERION_NOT_MET", "chemotherapy already given for metastatic disease"),
+    ])
+    add("rec-m-tn-02", []).extend([
+        elig("rec-m-tn-02", metastatic(**TN_1L, biomarkers={"pdl1_ic_percent": 5, "pdl1_cps": 4}),
+             "TNBC SP142 IC 5% (EU): atezolizumab + nab-paclitaxel"),
+        out("rec-m-tn-02", metastatic(**TN_1L, biomarkers={"pdl1_ic_percent": 5, "pdl1_cps": 4}),
+            "CRITERION_NOT_MET", "US: atezolizumab TNBC indication withdrawn 2021", jurisdiction="US"),
+    ])
+    adj_recent = therapy(["epirubicin", "cyclophosphamide", "paclitaxel"], "adjuvant", "2025-11-01", "2026-05-01",
+                         "completed")
+    add("rec-m-tn-03", []).extend([
+        elig("rec-m-tn-03", metastatic(**TN_1L, biomarkers=cps15), "TNBC CPS 15: SG + pembrolizumab (ASCENT-04)"),
+        out("rec-m-tn-03", metastatic(receptors=TN, metastatic=RELAPSE, biomarkers=cps15, therapies=[adj_recent]),
+            "CRITERION_NOT_MET", "relapse 4 months after adjuvant chemotherapy"),
+    ])
+    add("rec-m-tn-04", []).extend([
+        elig("rec-m-tn-04", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3}), "TNBC CPS 3, first line (ASCENT-03)"),
+        out("rec-m-tn-04", metastatic(receptors=TN, metastatic=MET_DX, biomarkers={"pdl1_cps": 3},
+                                      therapies=[therapy(["paclitaxel"], "metastatic", "2023-04-20", "2024-02-01",
+                                                         "progression")]),
+            "CRITERION_NOT_MET", "second line"),
+    ])
+    add("rec-m-tn-05", []).extend([
+        elig("rec-m-tn-05", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3}), "TNBC CPS 3 (TROPION-Breast02)"),
+        out("rec-m-tn-05", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3}, conditions=["interstitial_lung_disease"]),
+            "CONTRAINDICATION", "ILD: no Dato-DXd"),
+    ])
+    add("rec-m-tn-06", []).extend([
+        elig("rec-m-tn-06", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3}), "TNBC: single-agent chemotherapy"),
+        out("rec-m-tn-06", metastatic(**TN_1L, age=34, menopausal_status="premenopausal", conditions=["pregnancy"],
+                                      biomarkers={"pdl1_cps": 3}),
+            "CONTRAINDICATION", "pregnancy: every antineoplastic drug is blocked"),
+    ])
+    add("rec-m-tn-06-combination", []).extend([
+        elig("rec-m-tn-06-combination", metastatic(receptors=TN, biomarkers={"pdl1_cps": 3},
+                                                   metastatic={"rapidly_progressive": True, "sites": ["lung", "liver"]}),
+             "rapidly progressive TNBC: gemcitabine + carboplatin"),
+        out("rec-m-tn-06-combination", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3}), "NOT_PREFERRED",
+            "no crisis: single agent"),
+    ])
+    add("rec-m-tn-07", []).extend([
+        elig("rec-m-tn-07", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3, "gBRCA1": "pathogenic"}),
+             "gBRCA1 TNBC: carboplatin (TNT)"),
+        out("rec-m-tn-07", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3}), "CRITERION_NOT_MET", "gBRCA negative"),
+    ])
+    tn_relapse = dict(receptors=TN, metastatic={"diagnosis_date": "2024-06-01", "de_novo": False, "sites": ["lung"]})
+    add("rec-m-tn-08", []).extend([
+        elig("rec-m-tn-08", metastatic(**tn_relapse, therapies=[ADJ_ACT], biomarkers={"pdl1_cps": 3, "gBRCA1": "pathogenic"}),
+             "gBRCA1 TNBC relapse after adjuvant AC-T: PARP inhibitor"),
+        out("rec-m-tn-08", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3, "gBRCA1": "pathogenic"}),
+            "CRITERION_NOT_MET", "no prior chemotherapy in any setting"),
+    ])
+    tn_two = [therapy(["paclitaxel"], "metastatic", "2024-06-10", "2025-04-01", "progression"),
+              therapy(["capecitabine"], "metastatic", "2025-04-10", "2026-09-20", "progression")]
+    add("rec-m-tn-09", []).extend([
+        elig("rec-m-tn-09", metastatic(**tn_relapse, therapies=[ADJ_ACT] + tn_two, biomarkers={"pdl1_cps": 3}),
+             "TNBC after paclitaxel and capecitabine: SG (ASCENT)"),
+        out("rec-m-tn-09", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3}), "CRITERION_NOT_MET", "first line"),
+    ])
+    tn_low = dict(tn_relapse, receptors=dict(TN, her2_ihc="2+", her2_ish="not_amplified"))
+    add("rec-m-tn-10", []).extend([
+        elig("rec-m-tn-10", metastatic(**tn_low, therapies=[ADJ_ACT, tn_two[0]], biomarkers={"pdl1_cps": 3}),
+             "HER2-low (2+/ISH-) TNBC after metastatic paclitaxel: T-DXd"),
+        out("rec-m-tn-10", metastatic(**tn_relapse, therapies=[ADJ_ACT, tn_two[0]], biomarkers={"pdl1_cps": 3}),
+            "CRITERION_NOT_MET", "HER2-0: no T-DXd"),
+    ])
+    tn_early_relapse = dict(receptors=dict(TN, her2_ihc="1+"), metastatic=RELAPSE, therapies=[adj_recent])
+    noscore = {"er_percent": 0, "pr_percent": 0, "her2": "negative", "specimen": "metastasis"}
+    add("rec-m-tn-10-early-relapse", []).extend([
+        elig("rec-m-tn-10-early-relapse", metastatic(**tn_early_relapse, biomarkers={"pdl1_cps": 3}),
+             "HER2-low TNBC relapsing 4 months after adjuvant EC-paclitaxel"),
+        out("rec-m-tn-10-early-relapse", metastatic(**dict(tn_early_relapse, **{"=receptors": noscore}),
+                                                    biomarkers={"pdl1_cps": 3}),
+            "MISSING_DATA", "HER2 reported only as negative: HER2-low cannot be decided"),
+    ])
+    return c
+
+
+def main() -> None:
+    CASES_DIR.mkdir(exist_ok=True)
+    for old in CASES_DIR.glob("*.json"):
+        old.unlink()
+    for rec_id, items in sorted(cases().items()):
+        out_cases = []
+        for i, item in enumerate(items):
+            cid = f"{rec_id}--{item['kind']}-{i + 1}"
+            record = {"id": cid, **item["record"]}
+            entry = {"id": cid, "kind": item["kind"], "note": item["note"], "record": record,
+                     "expect": item["expect"]}
+            if "jurisdiction" in item:
+                entry["jurisdiction"] = item["jurisdiction"]
+            out_cases.append(entry)
+        (CASES_DIR / f"{rec_id}.json").write_text(
+            json.dumps({"recommendation": rec_id, "cases": out_cases}, indent=1, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
