@@ -19,24 +19,87 @@ H2N = rdflib.Namespace("https://w3id.org/her2neg/kb/")
 
 # The canonical drug names of the patient-record contract (shared/spec/patient-record.md).
 CANONICAL = [
-    "tamoxifen", "toremifene", "anastrozole", "letrozole", "exemestane", "goserelin", "leuprorelin",
-    "triptorelin", "fulvestrant", "elacestrant", "imlunestrant", "camizestrant", "palbociclib",
-    "ribociclib", "abemaciclib", "everolimus", "alpelisib", "capivasertib", "inavolisib", "olaparib",
-    "talazoparib", "pembrolizumab", "atezolizumab", "sacituzumab govitecan", "trastuzumab deruxtecan",
-    "datopotamab deruxtecan", "doxorubicin", "epirubicin", "pegylated liposomal doxorubicin",
-    "paclitaxel", "nab-paclitaxel", "docetaxel", "capecitabine", "fluorouracil", "vinorelbine",
-    "gemcitabine", "eribulin", "carboplatin", "cisplatin", "cyclophosphamide", "methotrexate",
-    "zoledronic acid", "pamidronate", "ibandronate", "clodronate", "denosumab",
+    "tamoxifen",
+    "toremifene",
+    "anastrozole",
+    "letrozole",
+    "exemestane",
+    "goserelin",
+    "leuprorelin",
+    "triptorelin",
+    "fulvestrant",
+    "elacestrant",
+    "imlunestrant",
+    "camizestrant",
+    "palbociclib",
+    "ribociclib",
+    "abemaciclib",
+    "everolimus",
+    "alpelisib",
+    "capivasertib",
+    "inavolisib",
+    "olaparib",
+    "talazoparib",
+    "pembrolizumab",
+    "atezolizumab",
+    "sacituzumab govitecan",
+    "trastuzumab deruxtecan",
+    "datopotamab deruxtecan",
+    "doxorubicin",
+    "epirubicin",
+    "pegylated liposomal doxorubicin",
+    "paclitaxel",
+    "nab-paclitaxel",
+    "docetaxel",
+    "capecitabine",
+    "fluorouracil",
+    "vinorelbine",
+    "gemcitabine",
+    "eribulin",
+    "carboplatin",
+    "cisplatin",
+    "cyclophosphamide",
+    "methotrexate",
+    "zoledronic acid",
+    "pamidronate",
+    "ibandronate",
+    "clodronate",
+    "denosumab",
 ]
 
 # Classes the reasoner relies on (docs/knowledge-model.md).
 REQUIRED_CLASSES = [
-    "AntineoplasticDrug", "EndocrineTherapy", "CytotoxicChemotherapy", "LHRHAgonist", "AromataseInhibitor",
-    "NonSteroidalAromataseInhibitor", "SteroidalAromataseInhibitor", "SERM", "SERD", "OralSERD",
-    "CDK46Inhibitor", "MTORInhibitor", "PI3KAlphaInhibitor", "AKTInhibitor", "PARPInhibitor",
-    "ImmuneCheckpointInhibitor", "PD1Inhibitor", "PDL1Inhibitor", "AntibodyDrugConjugate", "TROP2ADC",
-    "HER2ADC", "Anthracycline", "Taxane", "Fluoropyrimidine", "VincaAlkaloid", "HalichondrinAnalogue",
-    "PlatinumAgent", "AlkylatingAgent", "Antimetabolite", "BoneTargetedAgent", "Bisphosphonate",
+    "AntineoplasticDrug",
+    "EndocrineTherapy",
+    "CytotoxicChemotherapy",
+    "LHRHAgonist",
+    "AromataseInhibitor",
+    "NonSteroidalAromataseInhibitor",
+    "SteroidalAromataseInhibitor",
+    "SERM",
+    "SERD",
+    "OralSERD",
+    "CDK46Inhibitor",
+    "MTORInhibitor",
+    "PI3KAlphaInhibitor",
+    "AKTInhibitor",
+    "PARPInhibitor",
+    "ImmuneCheckpointInhibitor",
+    "PD1Inhibitor",
+    "PDL1Inhibitor",
+    "AntibodyDrugConjugate",
+    "TROP2ADC",
+    "HER2ADC",
+    "Anthracycline",
+    "Taxane",
+    "Fluoropyrimidine",
+    "VincaAlkaloid",
+    "HalichondrinAnalogue",
+    "PlatinumAgent",
+    "AlkylatingAgent",
+    "Antimetabolite",
+    "BoneTargetedAgent",
+    "Bisphosphonate",
     "RANKLInhibitor",
 ]
 
@@ -94,7 +157,7 @@ def slug(name: str) -> str:
 def split(iri: URIRef) -> tuple[str, str]:
     for prefix, system in SYSTEMS.items():
         if str(iri).startswith(prefix):
-            return system, str(iri)[len(prefix):]
+            return system, str(iri)[len(prefix) :]
     raise AssertionError(f"unknown mapping namespace: {iri}")
 
 
@@ -117,7 +180,7 @@ def verified_code(cell: str) -> str | None:
     m = CODE.match(cell)
     if not m:
         return None
-    rest = cell[m.end():]
+    rest = cell[m.end() :]
     if rest.lstrip().startswith("(S") or "¹" in cell or "²" in cell or "no separate code" in cell:
         return None
     return m.group(1)
@@ -139,8 +202,12 @@ def table_a() -> dict[str, dict[str, str | None]]:
             continue
         cells = [c.strip() for c in line.strip("|").split("|")]
         name = cells[1].split(" (")[0].strip()
-        rows[name] = {"NCIt": verified_code(cells[4]), "ChEBI": verified_code(cells[5]),
-                      "ATC": verified_code(cells[6]), "RxNorm": verified_code(cells[7])}
+        rows[name] = {
+            "NCIt": verified_code(cells[4]),
+            "ChEBI": verified_code(cells[5]),
+            "ATC": verified_code(cells[6]),
+            "RxNorm": verified_code(cells[7]),
+        }
     assert len(rows) == 42, f"Table A parse found {len(rows)} rows"
     return rows
 
@@ -200,14 +267,26 @@ def test_required_class(name):
 
 @pytest.mark.parametrize(
     "name, cls",
-    [("goserelin", "LHRHAgonist"), ("leuprorelin", "LHRHAgonist"), ("triptorelin", "LHRHAgonist"),
-     ("letrozole", "EndocrineTherapy"), ("vepdegestrant", "OralSERD"), ("fulvestrant", "SERD"),
-     ("exemestane", "SteroidalAromataseInhibitor"), ("nab-paclitaxel", "Taxane"),
-     ("capecitabine", "Fluoropyrimidine"), ("fluorouracil", "Fluoropyrimidine"),
-     ("methotrexate", "Antimetabolite"), ("trastuzumab deruxtecan", "HER2ADC"),
-     ("sacituzumab govitecan", "TROP2ADC"), ("eribulin", "CytotoxicChemotherapy"),
-     ("ibandronate", "Bisphosphonate"), ("denosumab", "RANKLInhibitor"),
-     ("pembrolizumab", "PD1Inhibitor"), ("everolimus", "TargetedTherapy")],
+    [
+        ("goserelin", "LHRHAgonist"),
+        ("leuprorelin", "LHRHAgonist"),
+        ("triptorelin", "LHRHAgonist"),
+        ("letrozole", "EndocrineTherapy"),
+        ("vepdegestrant", "OralSERD"),
+        ("fulvestrant", "SERD"),
+        ("exemestane", "SteroidalAromataseInhibitor"),
+        ("nab-paclitaxel", "Taxane"),
+        ("capecitabine", "Fluoropyrimidine"),
+        ("fluorouracil", "Fluoropyrimidine"),
+        ("methotrexate", "Antimetabolite"),
+        ("trastuzumab deruxtecan", "HER2ADC"),
+        ("sacituzumab govitecan", "TROP2ADC"),
+        ("eribulin", "CytotoxicChemotherapy"),
+        ("ibandronate", "Bisphosphonate"),
+        ("denosumab", "RANKLInhibitor"),
+        ("pembrolizumab", "PD1Inhibitor"),
+        ("everolimus", "TargetedTherapy"),
+    ],
 )
 def test_drug_in_class(name, cls):
     g = kb()
@@ -215,8 +294,18 @@ def test_drug_in_class(name, cls):
     assert g.query(q, initBindings={"d": H2N["drug-" + slug(name)], "c": H2N[cls]}).askAnswer
 
 
-@pytest.mark.parametrize("name", ["trastuzumab deruxtecan", "sacituzumab govitecan", "datopotamab deruxtecan",
-                                  "zoledronic acid", "denosumab", "letrozole", "goserelin"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "trastuzumab deruxtecan",
+        "sacituzumab govitecan",
+        "datopotamab deruxtecan",
+        "zoledronic acid",
+        "denosumab",
+        "letrozole",
+        "goserelin",
+    ],
+)
 def test_not_cytotoxic_chemotherapy(name):
     g = kb()
     q = "ASK { ?d a/rdfs:subClassOf* <https://w3id.org/her2neg/kb/CytotoxicChemotherapy> }"
@@ -302,21 +391,49 @@ def test_synonyms_unique_across_drugs():
 
 @pytest.mark.parametrize(
     "synonym, name",
-    [("leuprolide", "leuprorelin"), ("Nolvadex", "tamoxifen"), ("Faslodex", "fulvestrant"),
-     ("Kisqali", "ribociclib"), ("Ibrance", "palbociclib"), ("Verzenio", "abemaciclib"),
-     ("Piqray", "alpelisib"), ("Truqap", "capivasertib"), ("Itovebi", "inavolisib"),
-     ("Orserdu", "elacestrant"), ("Lynparza", "olaparib"), ("Talzenna", "talazoparib"),
-     ("Keytruda", "pembrolizumab"), ("Tecentriq", "atezolizumab"), ("Trodelvy", "sacituzumab govitecan"),
-     ("SG", "sacituzumab govitecan"), ("Enhertu", "trastuzumab deruxtecan"), ("T-DXd", "trastuzumab deruxtecan"),
-     ("Datroway", "datopotamab deruxtecan"), ("Dato-DXd", "datopotamab deruxtecan"),
-     ("Abraxane", "nab-paclitaxel"), ("nab paclitaxel", "nab-paclitaxel"),
-     ("albumin-bound paclitaxel", "nab-paclitaxel"), ("Xeloda", "capecitabine"), ("Halaven", "eribulin"),
-     ("Navelbine", "vinorelbine"), ("Gemzar", "gemcitabine"), ("Zometa", "zoledronic acid"),
-     ("Xgeva", "denosumab"), ("Prolia", "denosumab"), ("Arimidex", "anastrozole"), ("Femara", "letrozole"),
-     ("Aromasin", "exemestane"), ("Zoladex", "goserelin"), ("Lupron", "leuprorelin"),
-     ("Afinitor", "everolimus"), ("PLD", "pegylated liposomal doxorubicin"),
-     ("Doxil", "pegylated liposomal doxorubicin"), ("Caelyx", "pegylated liposomal doxorubicin"),
-     ("5-FU", "fluorouracil"), ("Veppanu", "vepdegestrant")],
+    [
+        ("leuprolide", "leuprorelin"),
+        ("Nolvadex", "tamoxifen"),
+        ("Faslodex", "fulvestrant"),
+        ("Kisqali", "ribociclib"),
+        ("Ibrance", "palbociclib"),
+        ("Verzenio", "abemaciclib"),
+        ("Piqray", "alpelisib"),
+        ("Truqap", "capivasertib"),
+        ("Itovebi", "inavolisib"),
+        ("Orserdu", "elacestrant"),
+        ("Lynparza", "olaparib"),
+        ("Talzenna", "talazoparib"),
+        ("Keytruda", "pembrolizumab"),
+        ("Tecentriq", "atezolizumab"),
+        ("Trodelvy", "sacituzumab govitecan"),
+        ("SG", "sacituzumab govitecan"),
+        ("Enhertu", "trastuzumab deruxtecan"),
+        ("T-DXd", "trastuzumab deruxtecan"),
+        ("Datroway", "datopotamab deruxtecan"),
+        ("Dato-DXd", "datopotamab deruxtecan"),
+        ("Abraxane", "nab-paclitaxel"),
+        ("nab paclitaxel", "nab-paclitaxel"),
+        ("albumin-bound paclitaxel", "nab-paclitaxel"),
+        ("Xeloda", "capecitabine"),
+        ("Halaven", "eribulin"),
+        ("Navelbine", "vinorelbine"),
+        ("Gemzar", "gemcitabine"),
+        ("Zometa", "zoledronic acid"),
+        ("Xgeva", "denosumab"),
+        ("Prolia", "denosumab"),
+        ("Arimidex", "anastrozole"),
+        ("Femara", "letrozole"),
+        ("Aromasin", "exemestane"),
+        ("Zoladex", "goserelin"),
+        ("Lupron", "leuprorelin"),
+        ("Afinitor", "everolimus"),
+        ("PLD", "pegylated liposomal doxorubicin"),
+        ("Doxil", "pegylated liposomal doxorubicin"),
+        ("Caelyx", "pegylated liposomal doxorubicin"),
+        ("5-FU", "fluorouracil"),
+        ("Veppanu", "vepdegestrant"),
+    ],
 )
 def test_synonym_names_drug(synonym, name):
     g = kb()
