@@ -52,6 +52,7 @@ class _Prepared:
     status: str
     extra_validation: tuple[ValidationEntry, ...] = ()
     extra_advice: tuple[Advice, ...] = ()
+    extra_warnings: tuple[Warning, ...] = ()
 
 
 def _value_text(value: Any) -> str:
@@ -73,6 +74,25 @@ class Engine:
     # -- step 1-4: validation and inference ----------------------------------------------------
 
     def _prepare(self, index: int, raw: Any) -> _Prepared:
+        fhir_warnings: tuple[Warning, ...] = ()
+        if isinstance(raw, dict) and "resourceType" in raw:
+            from reasoner.errors import FhirError
+            from reasoner.ingest.fhir import bundle_to_record, is_fhir
+
+            if is_fhir(raw):
+                try:
+                    imported = bundle_to_record(raw)
+                except FhirError as exc:
+                    entry = ValidationEntry("violation", exc.where or "bundle", exc.message)
+                    return _Prepared(index, None, raw.get("id"), (), None, None, "invalid",
+                                     extra_validation=(entry,))
+                raw = imported.record
+                fhir_warnings = tuple(Warning(w["code"], w["text"]) for w in imported.report.warnings())
+        prepared = self._prepare_record(index, raw)
+        prepared.extra_warnings = fhir_warnings
+        return prepared
+
+    def _prepare_record(self, index: int, raw: Any) -> _Prepared:
         outcome = validate_record(raw)
         findings = tuple(outcome.findings)
         patient_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
@@ -239,7 +259,7 @@ class Engine:
             options=tuple(options),
             excluded=tuple(excluded),
             advice=tuple(sorted(advice.values(), key=lambda a: a.code)),
-            warnings=tuple(_dedupe(warnings)),
+            warnings=tuple(_dedupe(warnings + list(p.extra_warnings))),
             validation=validation + p.extra_validation,
             jurisdiction=jurisdiction,
         )
@@ -410,7 +430,7 @@ class Engine:
         return Result(
             patient=p.patient_id, status=p.status, knowledge_base=self._kb_info(()),
             classification=classification, advice=tuple(sorted(p.extra_advice, key=lambda a: a.code)),
-            validation=validation, jurisdiction=jurisdiction,
+            warnings=p.extra_warnings, validation=validation, jurisdiction=jurisdiction,
         )
 
 

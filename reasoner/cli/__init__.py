@@ -223,6 +223,29 @@ def query(
         _fail(exc)
 
 
+@app.command("import-fhir")
+def import_fhir(
+    bundle: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle (JSON) or NDJSON of resources.")],
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Also print the mapping report.")] = True,
+) -> None:
+    """Map a FHIR R4 / mCODE bundle to a patient record (JSON) and report what was mapped."""
+    from reasoner.errors import InputError
+    from reasoner.ingest.fhir import bundle_to_record
+
+    try:
+        try:
+            data = bundle.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read the file: {exc.strerror}", where=str(bundle)) from exc
+        imported = bundle_to_record(data)
+        payload: dict[str, Any] = {"record": imported.record}
+        if report:
+            payload["report"] = imported.report.to_dict()
+        out.print(json.dumps(payload, indent=2, ensure_ascii=False, default=str), highlight=False, markup=False)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
 @kb_app.command("info")
 def kb_info(format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table") -> None:
     """Version, sources and counts of the knowledge base."""
