@@ -42,8 +42,12 @@ def load_inputs(path: Path) -> list[tuple[str, Any]]:
         except (UnicodeDecodeError, json.JSONDecodeError):
             data = None
         if data is not None and _is_fhir(data):
+            # The engine maps the bundle itself, so its mapping conflicts reach the result.
+            return [(str(path), data)]
+    if path.suffix.lower() == ".ndjson":
+        text = path.read_bytes()
+        if _is_fhir(text):
             from reasoner.ingest.fhir import bundle_to_record
 
-            imported = bundle_to_record(data)
-            return [(str(path), imported.record)]
+            return [(str(path), bundle_to_record(text).record)]
     return read_records(path)
