@@ -151,7 +151,6 @@ class Engine:
         kb = self.kb
         inf = p.inference
         assert inf is not None and p.record is not None
-        record = p.record
         progressed = set(inf.progressed)
 
         blocked: dict[str, list[str]] = defaultdict(list)

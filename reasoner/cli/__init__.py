@@ -117,7 +117,7 @@ def recommend(
             text = json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False)
             out.print(text, highlight=False, markup=False)
         else:
-            for (label, _), result in zip(inputs, results):
+            for (label, _), result in zip(inputs, results, strict=True):
                 render_result(out, result, source=label)
         raise typer.Exit(_status_exit([r.status for r in results]))
     except (typer.Exit, typer.BadParameter):

@@ -403,7 +403,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     ]
     early_relapse_12 = False
     if adjuvant_chemo and relapse is not None:
-        last_end = max((t.end or relapse for t in adjuvant_chemo))
+        last_end = max(t.end or relapse for t in adjuvant_chemo)
         gap = (relapse - last_end).days
         if gap <= SIX_MONTHS:
             states.add("relapse-within-6m-adjuvant-chemo")
