@@ -172,12 +172,22 @@ def _sort_key(t: _Therapy) -> tuple:
     return (t.start or dt.date.min, t.index)
 
 
+def _relapse_date(record: Mapping) -> dt.date | None:
+    """When the disease recurred: the metastatic diagnosis date; for a locoregional recurrence,
+    the date of the recurrence biopsy, else the decision date (the record has no recurrence date)."""
+    if record.get("setting") == "locoregional_recurrence":
+        receptors = record.get("receptors") or {}
+        if receptors.get("specimen") == "recurrence" and receptors.get("tested_on"):
+            return _date(receptors["tested_on"])
+        return _date(record.get("as_of"))
+    return _date((record.get("metastatic") or {}).get("diagnosis_date"))
+
+
 def _endocrine_resistance(
     record: Mapping, therapies: list[_Therapy], drugs: DrugClasses, states: set[str], unknown: set[str]
 ) -> str:
     """Primary / secondary / none / unknown, per the ESO-ESMO ABC 4/5 definitions."""
-    metastatic = record.get("metastatic") or {}
-    relapse = _date(metastatic.get("diagnosis_date"))
+    relapse = _relapse_date(record)
     adjuvant_et = [
         t for t in therapies
         if t.setting in ("adjuvant", "neoadjuvant") and any(drugs.is_endocrine(d) for d in t.drugs)
@@ -396,7 +406,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     prior_chemo = sum(1 for t in prior if any(drugs.is_chemo_like(d) for d in t.drugs))
     prior_et = sum(1 for t in prior if any(drugs.is_endocrine(d) for d in t.drugs))
 
-    relapse = _date(metastatic.get("diagnosis_date"))
+    relapse = _relapse_date(record)
     adjuvant_chemo = [
         t for t in therapies
         if t.setting in ("adjuvant", "neoadjuvant") and any(drugs.is_chemo_like(d) for d in t.drugs)
