@@ -184,8 +184,11 @@ def _biomarkers(draw) -> dict:
     return out
 
 
+_IDS = st.integers(0, 10**9)
+
+
 @st.composite
-def patients(draw, idx=st.integers(0, 10**9)):
+def patients(draw, idx=_IDS):
     sex = draw(st.sampled_from(["female"] * 9 + ["male"]))
     age = draw(st.integers(28, 88))
     setting = draw(st.sampled_from(["metastatic"] * 6 + ["early", "early", "locoregional_recurrence"]))
@@ -229,7 +232,7 @@ def patients(draw, idx=st.integers(0, 10**9)):
         pool = TN_REGIMENS if tn_like else ET_REGIMENS + CHEMO_REGIMENS
         start = met_dx_before - 5
         span = max(start // (lines + 1), 20)
-        for i in range(lines):
+        for _ in range(lines):
             end = max(start - span, 2)
             reason = draw(st.sampled_from(["progression"] * 5 + ["toxicity", "completed"]))
             t = {"drugs": draw(st.sampled_from(pool)), "setting": "metastatic", "start": _d(start),
@@ -395,8 +398,6 @@ def test_ground_truth_table_names_only_canonical_drugs():
 
 def test_generator_yields_mostly_valid_records(kb):
     """Guard: the strategy must produce clinically valid records, not validation failures."""
-    from hypothesis import find  # noqa: F401  (keeps the import local)
-
     samples = [patients().example() for _ in range(40)]
     statuses = [kb.validate(r).ok for r in samples]
-    assert sum(statuses) >= 25, [kb.validate(r).findings for r, ok in zip(samples, statuses) if not ok][:3]
+    assert sum(statuses) >= 25, [kb.validate(r).findings for r, ok in zip(samples, statuses, strict=True) if not ok][:3]
