@@ -27,7 +27,7 @@ from reasoner.result.model import (
     ValidationEntry,
     Warning,
 )
-from reasoner.validation import validate_record
+from reasoner.validation import validate_record, validate_records
 
 __all__ = ["Engine", "JURISDICTIONS"]
 
@@ -52,6 +52,7 @@ class _Prepared:
     status: str
     extra_validation: tuple[ValidationEntry, ...] = ()
     extra_advice: tuple[Advice, ...] = ()
+    graph: Any = None  # the patient graph validation already built (reused, never rebuilt)
     extra_warnings: tuple[Warning, ...] = ()
 
 
@@ -73,7 +74,8 @@ class Engine:
 
     # -- step 1-4: validation and inference ----------------------------------------------------
 
-    def _prepare(self, index: int, raw: Any) -> _Prepared:
+    def _import(self, index: int, raw: Any) -> tuple[Any, tuple[Warning, ...], _Prepared | None]:
+        """A FHIR bundle mapped to a record (with its warnings); anything else as is."""
         fhir_warnings: tuple[Warning, ...] = ()
         if isinstance(raw, dict) and "resourceType" in raw:
             from reasoner.errors import FhirError
@@ -84,16 +86,37 @@ class Engine:
                     imported = bundle_to_record(raw)
                 except FhirError as exc:
                     entry = ValidationEntry("violation", exc.where or "bundle", exc.message)
-                    return _Prepared(index, None, raw.get("id"), (), None, None, "invalid",
-                                     extra_validation=(entry,))
+                    return raw, (), _Prepared(index, None, raw.get("id"), (), None, None, "invalid",
+                                              extra_validation=(entry,))
                 raw = imported.record
                 fhir_warnings = tuple(Warning(w["code"], w["text"]) for w in imported.report.warnings())
-        prepared = self._prepare_record(index, raw)
+        return raw, fhir_warnings, None
+
+    def _prepare(self, index: int, raw: Any, outcome: Any = None) -> _Prepared:
+        raw, fhir_warnings, failed = self._import(index, raw)
+        if failed is not None:
+            return failed
+        prepared = self._prepare_record(index, raw, outcome)
         prepared.extra_warnings = fhir_warnings
         return prepared
 
-    def _prepare_record(self, index: int, raw: Any) -> _Prepared:
-        outcome = validate_record(raw)
+    def _prepare_many(self, records: Sequence[Any]) -> list[_Prepared]:
+        """``_prepare`` for many records with one batched validation (same findings as one call each)."""
+        imported = [self._import(i, raw) for i, raw in enumerate(records)]
+        outcomes = iter(validate_records([raw for raw, _, failed in imported if failed is None]))
+        prepared = []
+        for i, (raw, fhir_warnings, failed) in enumerate(imported):
+            if failed is not None:
+                prepared.append(failed)
+                continue
+            p = self._prepare_record(i, raw, next(outcomes))
+            p.extra_warnings = fhir_warnings
+            prepared.append(p)
+        return prepared
+
+    def _prepare_record(self, index: int, raw: Any, outcome: Any = None) -> _Prepared:
+        if outcome is None:
+            outcome = validate_record(raw)
         findings = tuple(outcome.findings)
         patient_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         if not outcome.ok or outcome.record is None:
@@ -122,7 +145,7 @@ class Engine:
             return _Prepared(index, record, record["id"], findings, inference, None, "invalid",
                              extra_validation=(entry,))
         return _Prepared(index, record, record["id"], findings, inference,
-                         str(patient_iri(record["id"])), "ok")
+                         str(patient_iri(record["id"])), "ok", graph=outcome.graph)
 
     # -- step 5: SPARQL over the batch -----------------------------------------------------------
 
@@ -309,7 +332,7 @@ class Engine:
             from reasoner.errors import ReasonerError
 
             raise ReasonerError(f"unknown jurisdiction {jurisdiction!r}", hint="use US or EU")
-        prepared = [self._prepare(i, raw) for i, raw in enumerate(records)]
+        prepared = self._prepare_many(records)
         runnable = [p for p in prepared if p.status == "ok"]
         graphs: dict[str, Any] = {}
         seen: set[str] = set()
@@ -413,6 +436,8 @@ class Engine:
         return graph, result
 
     def _patient_triples(self, p: _Prepared) -> list[tuple]:
+        if p.graph is not None:  # built by validation from the same normalised record
+            return list(p.graph)
         from reasoner.graph import record_to_graph
 
         return list(record_to_graph(p.record))

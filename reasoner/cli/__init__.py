@@ -271,3 +271,6 @@ def main(argv: list[str] | None = None) -> None:
         if exc.code not in (0, None):
             raise
         sys.exit(0)
+
+
+from reasoner.cli.batch import register; register(app)  # noqa: E402, E702, I001
