@@ -203,6 +203,22 @@ def cases() -> dict[str, list[dict]]:
         out("rec-e-hr-06", early(early={"t": "T1c", "n": "N0", "nodes_positive": 0, "tumor_size_mm": 15,
                                         "grade": 2, "surgery": "breast_conserving"}),
             "CRITERION_NOT_MET", "T1c N0 G2: not monarchE high risk"),
+        out("rec-e-hr-06", early(age=41, menopausal_status="premenopausal", early=monarche), "CRITERION_NOT_MET",
+            "premenopausal: no abemaciclib + AI without an LHRH agonist"),
+    ])
+    add("rec-e-hr-06-ofs", []).extend([
+        elig("rec-e-hr-06-ofs", early(age=41, menopausal_status="premenopausal", early=monarche),
+             "premenopausal, 5 positive nodes: abemaciclib + ET + LHRH agonist"),
+        elig("rec-e-hr-06-ofs", early(sex="male", age=58, early=monarche),
+             "man, 5 positive nodes: abemaciclib + ET + LHRH agonist"),
+        out("rec-e-hr-06-ofs", early(early=monarche), "CRITERION_NOT_MET",
+            "postmenopausal: no LHRH agonist needed"),
+    ])
+    add("rec-e-hr-06-tamoxifen", []).extend([
+        elig("rec-e-hr-06-tamoxifen", early(sex="male", age=58, early=monarche),
+             "man, 5 positive nodes: abemaciclib + tamoxifen"),
+        out("rec-e-hr-06-tamoxifen", early(early=monarche), "CRITERION_NOT_MET",
+            "postmenopausal: the main E-HR-06 option applies"),
     ])
     add("rec-e-hr-07a", []).extend([
         elig("rec-e-hr-07a", early(), "postmenopausal T2 N1: NATALEE risk"),

@@ -331,16 +331,12 @@ def test_rule25_premenopausal_low_and_high_risk(kb):
     assert can_produce(high, ["goserelin", "exemestane"]) and can_produce(high, ["goserelin", "tamoxifen"])
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT rec-e-hr-06: adjuvant abemaciclib + aromatase inhibitor offered "
-                   "to a premenopausal woman without ovarian function suppression")
 def test_rule7_early_premenopausal_abemaciclib_never_with_ai_alone(kb):
     res = run(kb, early(age=41, menopausal_status="premenopausal",
                         early={"t": "T2", "n": "N2", "nodes_positive": 5, "tumor_size_mm": 35, "grade": 2}))
     assert not ai_without_ofs(res)
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT rec-e-hr-06: adjuvant abemaciclib + aromatase inhibitor offered "
-                   "to a man without an LHRH agonist")
 def test_rule7_early_male_abemaciclib_never_with_ai_alone(kb):
     res = run(kb, early(sex="male", age=58,
                         early={"t": "T2", "n": "N2", "nodes_positive": 5, "tumor_size_mm": 35, "grade": 2}))
