@@ -113,7 +113,7 @@ def ground_truth_blocked(record: dict) -> set[str]:
 
 # Known defects (reported to the lead): the rec ids whose options break the LHRH-agonist rule.
 # The invariant skips them here; tests/clinical/test_clinical_review.py holds strict xfails.
-KNOWN_OFS_DEFECTS = {"rec-lrr-01-endocrine"}
+KNOWN_OFS_DEFECTS: set[str] = set()
 
 # ---------------------------------------------------------------------------------------------
 # Strategies

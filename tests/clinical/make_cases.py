@@ -250,6 +250,9 @@ def cases() -> dict[str, list[dict]]:
         elig("rec-lrr-01-endocrine", lrr(), "isolated ER-positive chest-wall recurrence, 3.5 y after letrozole"),
         out("rec-lrr-01-endocrine", lrr(locoregional_recurrence={"isolated": False}), "CRITERION_NOT_MET",
             "not isolated"),
+        out("rec-lrr-01-endocrine", lrr(age=43, menopausal_status="premenopausal", therapies=[
+            therapy(["tamoxifen"], "adjuvant", "2018-03-01", "2023-03-01", "completed")]), "CRITERION_NOT_MET",
+            "premenopausal: no aromatase inhibitor without an LHRH agonist"),
     ])
 
     # ---------------------------------------------------------------- metastatic: general

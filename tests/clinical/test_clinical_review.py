@@ -399,8 +399,6 @@ def test_rule32_isolated_lrr_curative_intent(kb):
     assert not offered_drugs(tn) & ENDOCRINE
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT rec-lrr-01-endocrine: aromatase inhibitor alone offered to a "
-                   "premenopausal woman (and to men) with an isolated locoregional recurrence, without OFS")
 def test_rule32_lrr_premenopausal_no_ai_without_ofs(kb):
     res = run(kb, lrr(age=43, menopausal_status="premenopausal"))
     assert not ai_without_ofs(res)
