@@ -119,6 +119,9 @@ ADJ_ACT = therapy(["doxorubicin", "cyclophosphamide", "paclitaxel"], "adjuvant",
 ADJ_AI_ON = therapy(["anastrozole"], "adjuvant", "2023-01-15", "2026-09-01", "progression")  # relapse on AI
 ADJ_TAM_ON = therapy(["tamoxifen"], "adjuvant", "2022-11-01", "2026-09-01", "progression")
 RELAPSE = {"diagnosis_date": "2026-09-01", "de_novo": False}
+ADJ_ABE_ON = therapy(["abemaciclib", "letrozole"], "adjuvant", "2024-06-01", "2026-09-01", "progression")
+ADJ_ABE_OFS_ON = therapy(["goserelin", "abemaciclib", "letrozole"], "adjuvant", "2024-06-01", "2026-09-01",
+                         "progression")
 
 
 def case(kind: str, record: dict, *, offered=(), excluded=None, expect=None, note: str,
@@ -366,12 +369,16 @@ def cases() -> dict[str, list[dict]]:
              "PIK3CA-mutated relapse on adjuvant anastrozole: inavolisib + palbociclib + fulvestrant (INAVO120)"),
         out("rec-m-hr-11", metastatic(**relapse_adj_ai, biomarkers=pik, conditions=["diabetes_type2"]),
             "CONTRAINDICATION", "type 2 diabetes on treatment: inavolisib not studied"),
+        out("rec-m-hr-11", metastatic(metastatic=RELAPSE, therapies=[ADJ_ABE_ON], biomarkers=pik),
+            "PRIOR_PROGRESSION", "PIK3CA-mutated relapse on adjuvant abemaciclib + letrozole (INAVO120 excluded it)"),
     ])
     add("rec-m-hr-11-ofs", []).extend([
         elig("rec-m-hr-11-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_TAM_ON], biomarkers=pik),
              "premenopausal PIK3CA-mutated relapse on adjuvant tamoxifen"),
         out("rec-m-hr-11-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_TAM_ON], **{"=biomarkers": {}}),
             "MISSING_DATA", "PIK3CA not tested"),
+        out("rec-m-hr-11-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_ABE_OFS_ON], biomarkers=pik),
+            "PRIOR_PROGRESSION", "premenopausal relapse on adjuvant abemaciclib + goserelin + letrozole"),
     ])
     esr1 = {"ESR1": "altered"}
     add("rec-m-hr-12", []).extend([

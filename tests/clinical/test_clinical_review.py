@@ -170,8 +170,6 @@ def test_rule10_inavolisib_for_pik3ca_early_relapse(kb):
     assert "inavolisib" not in offered_drugs(diabetic)
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT rec-m-hr-11: inavolisib offered to a relapse ON adjuvant CDK4/6i "
-                   "(INAVO120 excluded it; EU label needs >=12 months since (neo)adjuvant CDK4/6i)")
 def test_rule10_no_inavolisib_after_relapse_on_adjuvant_cdk46i(kb):
     adj = therapy(["abemaciclib", "letrozole"], "adjuvant", "2024-06-01", "2026-09-01", "progression")
     res = run(kb, metastatic(metastatic=RELAPSE, therapies=[adj], biomarkers={"PIK3CA": "altered"}))
