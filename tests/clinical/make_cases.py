@@ -296,6 +296,8 @@ def cases() -> dict[str, list[dict]]:
              "relapse on adjuvant anastrozole after 3.6 y (secondary resistance): CDK4/6i + fulvestrant"),
         out("rec-m-hr-04", metastatic(metastatic=MET_DX, therapies=[PAL_LET_PD]), "CRITERION_NOT_MET",
             "after palbociclib for metastatic disease: no new CDK4/6i + fulvestrant under M-HR-04"),
+        out("rec-m-hr-04", metastatic(metastatic=RELAPSE, therapies=[ADJ_ABE_ON]), "PRIOR_PROGRESSION",
+            "relapse on adjuvant abemaciclib + letrozole: M-HR-15/16 apply, not M-HR-04"),
     ])
     add("rec-m-hr-04-1l-sensitive", []).extend([
         elig("rec-m-hr-04-1l-sensitive", metastatic(), "endocrine-sensitive 1L: ribociclib + fulvestrant"),
@@ -307,6 +309,8 @@ def cases() -> dict[str, list[dict]]:
              "premenopausal relapse on adjuvant tamoxifen: OFS + CDK4/6i + fulvestrant"),
         out("rec-m-hr-04-ofs", pre(metastatic=dict(RELAPSE, visceral_crisis=True), therapies=[ADJ_TAM_ON]),
             "CRITERION_NOT_MET", "visceral crisis"),
+        out("rec-m-hr-04-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_ABE_OFS_ON]), "PRIOR_PROGRESSION",
+            "premenopausal relapse on adjuvant abemaciclib + goserelin + letrozole"),
     ])
     add("rec-m-hr-05", []).extend([
         elig("rec-m-hr-05", metastatic(metastatic={"sites": ["bone"]}), "bone-only, low burden: ET alone (SONIA)"),

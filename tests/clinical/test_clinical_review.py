@@ -176,8 +176,6 @@ def test_rule10_no_inavolisib_after_relapse_on_adjuvant_cdk46i(kb):
     assert "rec-m-hr-11" not in offered_ids(res)
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT rec-m-hr-04: the preferred CDK4/6i + fulvestrant (M-HR-04) is "
-                   "offered after relapse ON adjuvant CDK4/6i (criterion only looks at metastatic exposure)")
 def test_rule8_no_m_hr_04_after_relapse_on_adjuvant_cdk46i(kb):
     adj = therapy(["abemaciclib", "letrozole"], "adjuvant", "2024-06-01", "2026-09-01", "progression")
     res = run(kb, metastatic(metastatic=RELAPSE, therapies=[adj]))
