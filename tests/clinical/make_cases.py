@@ -429,6 +429,14 @@ def cases() -> dict[str, list[dict]]:
                                       therapies=[ADJ_ACT, PAL_LET_PD], biomarkers=brca,
                                       conditions=["myelodysplastic_syndrome"]),
             "CONTRAINDICATION", "MDS: no PARP inhibitor"),
+        elig("rec-m-hr-18", metastatic(metastatic={"diagnosis_date": "2026-09-01", "de_novo": False},
+                                       therapies=[ADJ_ACT, therapy(["tamoxifen"], "adjuvant", "2019-08-01",
+                                                                   "2024-08-01", "completed")],
+                                       biomarkers=brca),
+             "gBRCA2, adjuvant AC-T and 5 years of tamoxifen, first metastatic line: PARP inhibitor (OlympiAD)"),
+        out("rec-m-hr-18", metastatic(metastatic={"diagnosis_date": "2026-09-01", "de_novo": False},
+                                      therapies=[ADJ_ACT], biomarkers=brca),
+            "CRITERION_NOT_MET", "no endocrine therapy in any setting yet"),
     ])
     add("rec-m-hr-19", []).extend([
         elig("rec-m-hr-19", metastatic(**after_pal, receptors={"her2_ihc": "ultralow"}),
