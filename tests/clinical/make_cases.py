@@ -322,6 +322,13 @@ def cases() -> dict[str, list[dict]]:
         out("rec-m-hr-05-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_TAM_ON]), "CRITERION_NOT_MET",
             "relapse on adjuvant tamoxifen is not endocrine-sensitive"),
     ])
+    add("rec-m-hr-05-male-tamoxifen", []).extend([
+        elig("rec-m-hr-05-male-tamoxifen", male(), "man with de novo HR+ ABC: tamoxifen alone (ASCO 2020)"),
+        elig("rec-m-hr-05-male-tamoxifen", male(metastatic=RELAPSE, therapies=[therapy(
+            ["leuprorelin", "anastrozole"], "adjuvant", "2023-01-15", "2026-09-01", "progression")]),
+             "man relapsing on adjuvant leuprorelin + anastrozole: alternate ET (tamoxifen)"),
+        out("rec-m-hr-05-male-tamoxifen", metastatic(), "CRITERION_NOT_MET", "postmenopausal woman"),
+    ])
     add("rec-m-hr-06", []).extend([
         elig("rec-m-hr-06", metastatic(metastatic={"visceral_crisis": True, "sites": ["liver"]},
                                        labs={"qtcf_ms": 420}), "liver metastases with visceral crisis"),
