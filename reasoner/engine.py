@@ -65,8 +65,21 @@ def _value_text(value: Any) -> str:
 class Engine:
     """Runs the pipeline against one loaded :class:`~reasoner.kb.KnowledgeBase`."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, *, evaluator: str = "fastpath"):
+        """``evaluator``: ``"sparql"`` runs the queries of ``queries/`` on the knowledge base's store
+        (the reference); ``"fastpath"`` (default) evaluates the same queries compiled to Python
+        (:mod:`reasoner.query.fastpath`, held to identical rows by the tests)."""
+        if evaluator not in ("fastpath", "sparql"):
+            from reasoner.errors import ReasonerError
+
+            raise ReasonerError(f"unknown evaluator {evaluator!r}", hint="use fastpath or sparql")
         self.kb = kb
+        self.evaluator = evaluator
+        self._compiled = None
+        if evaluator == "fastpath":
+            from reasoner.query.fastpath import compile_knowledge
+
+            self._compiled = compile_knowledge(kb)
         self._queries = {
             name: get_query(name).text
             for name in ("rules-in-scope", "criterion-status", "contraindicated-drugs", *WARNING_QUERIES)
@@ -150,6 +163,15 @@ class Engine:
     # -- step 5: SPARQL over the batch -----------------------------------------------------------
 
     def _query_batch(self, prepared: Sequence[_Prepared], graphs: dict[str, Any]) -> dict[str, dict[str, list]]:
+        if self._compiled is not None:
+            return {
+                p.iri: self._compiled.all_rows(
+                    p.iri, list(graphs[p.iri]) + list(inferred_triples(_uri(p.iri), p.inference)))
+                for p in prepared
+            }
+        return self._query_batch_sparql(prepared, graphs)
+
+    def _query_batch_sparql(self, prepared: Sequence[_Prepared], graphs: dict[str, Any]) -> dict[str, dict[str, list]]:
         graph_name = f"urn:her2neg:batch:{next(_batch_counter)}"
         backend = self.kb.backend
         per_patient: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -179,7 +201,11 @@ class Engine:
         blocked: dict[str, list[str]] = defaultdict(list)
         cautioned: dict[str, list[str]] = defaultdict(list)
         cited: set[str] = set()
-        for row in rows.get("contraindicated-drugs", []):
+        contraindication_rows = sorted(
+            rows.get("contraindicated-drugs", []),
+            key=lambda r: (r["contraindication"], r["drug"], str(r.get("trigger")), str(r.get("value"))),
+        )
+        for row in contraindication_rows:
             info = kb.contraindications.get(row["contraindication"])
             if info is None:
                 continue

@@ -238,7 +238,7 @@ class KnowledgeBase:
                 continue
             seen.add(iri)
             ev = []
-            for e in sorted(evidence.get(iri, []), key=lambda e: (e.get("src") or "", e.get("trial") or "")):
+            for e in sorted(evidence.get(iri, []), key=lambda e: (e.get("src") or "", e.get("trial") or "", e.get("level") or "")):
                 item = {"source": self.sources.get(e.get("src") or "", local_name(e.get("src") or "")),
                         "trial": e.get("trial"), "level": e.get("level")}
                 if item not in ev:

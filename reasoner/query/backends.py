@@ -132,7 +132,7 @@ class OxigraphBackend:
         substitutions = {ox.Variable(k): to_ox_term(v) for k, v in (bindings or {}).items()}
         try:
             solutions = self.store.query(query, default_graph=default, substitutions=substitutions or None)
-        except (SyntaxError, OSError, ValueError) as exc:
+        except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
             raise BackendError(f"oxigraph could not run the query: {exc}") from exc
         names = [v.value for v in solutions.variables]
         return [{n: _from_ox(s[n]) for n in names} for s in solutions]
