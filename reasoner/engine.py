@@ -28,6 +28,7 @@ from reasoner.result.model import (
     Warning,
 )
 from reasoner.validation import validate_record, validate_records
+from reasoner.vocab import H2N
 
 __all__ = ["Engine", "JURISDICTIONS"]
 
@@ -171,15 +172,33 @@ class Engine:
             }
         return self._query_batch_sparql(prepared, graphs)
 
+    def _load_patients(self, graph_name: str, prepared: Sequence[_Prepared], graphs: dict[str, Any]) -> list[dict]:
+        """Load patient graphs with their inferences, then the drugs their contraindications block.
+
+        Contraindications come first because the drugs they block (``h2n:blockedDrug``) are facts
+        that some criteria test. Returns the rows of ``contraindicated-drugs``.
+        """
+        backend = self.kb.backend
+        for p in prepared:
+            triples = list(graphs[p.iri]) + list(inferred_triples(_uri(p.iri), p.inference))
+            backend.add_patient_triples(graph_name, triples)
+        rows = backend.select(self._queries["contraindicated-drugs"], graphs=[graph_name])
+        backend.add_patient_triples(graph_name, sorted({
+            (_uri(row["patient"]), H2N.blockedDrug, _uri(row["drug"])) for row in rows if row["action"] == "block"
+        }))
+        return rows
+
     def _query_batch_sparql(self, prepared: Sequence[_Prepared], graphs: dict[str, Any]) -> dict[str, dict[str, list]]:
         graph_name = f"urn:her2neg:batch:{next(_batch_counter)}"
         backend = self.kb.backend
         per_patient: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         try:
-            for p in prepared:
-                triples = list(graphs[p.iri]) + list(inferred_triples(_uri(p.iri), p.inference))
-                backend.add_patient_triples(graph_name, triples)
+            first = "contraindicated-drugs"
+            for row in self._load_patients(graph_name, prepared, graphs):
+                per_patient[row["patient"]][first].append(row)
             for name, text in self._queries.items():
+                if name == first:
+                    continue
                 for row in backend.select(text, graphs=[graph_name]):
                     per_patient[row["patient"]][name].append(row)
         finally:
@@ -429,10 +448,8 @@ class Engine:
         graph_name = f"urn:her2neg:query:{next(_batch_counter)}"
         backend = self.kb.backend
         try:
-            for p in prepared:
-                if p.status == "ok":
-                    triples = self._patient_triples(p) + list(inferred_triples(_uri(p.iri), p.inference))
-                    backend.add_patient_triples(graph_name, triples)
+            ok = [p for p in prepared if p.status == "ok"]
+            self._load_patients(graph_name, ok, {p.iri: self._patient_triples(p) for p in ok})
             return backend.select(text, graphs=[graph_name], bindings=bindings)
         finally:
             backend.drop_graph(graph_name)

@@ -299,10 +299,13 @@ class CompiledKnowledge:
     def all_rows(self, iri: str, triples: Iterable[tuple]) -> dict[str, list[dict]]:
         """Every row the engine's queries give for one patient, by query name."""
         p = PatientFacts.from_triples(iri, triples)
+        contraindicated = self.contraindicated_drugs(p)
+        blocked = sorted({r["drug"] for r in contraindicated if r["action"] == "block"})
+        p.edges[str(H2N.blockedDrug)] = blocked
         rows = {
             "rules-in-scope": self.rules_in_scope(p),
             "criterion-status": self.criterion_status(p),
-            "contraindicated-drugs": self.contraindicated_drugs(p),
+            "contraindicated-drugs": contraindicated,
         }
         rows.update(self.warnings(p))
         return rows
