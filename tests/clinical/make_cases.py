@@ -183,6 +183,12 @@ def cases() -> dict[str, list[dict]]:
         out("rec-e-hr-01", early(age=42, menopausal_status="premenopausal"), "NOT_PREFERRED",
             "premenopausal node-positive: OFS-based therapy preferred to tamoxifen alone"),
     ])
+    add("rec-e-hr-01-male", []).extend([
+        elig("rec-e-hr-01-male", early(sex="male", age=58, early={"t": "T1c", "n": "N0", "nodes_positive": 0,
+                                                                  "tumor_size_mm": 14, "grade": 2}),
+             "man, T1c N0 G2 HR+: adjuvant tamoxifen (ASCO 2020)"),
+        out("rec-e-hr-01-male", early(), "CRITERION_NOT_MET", "postmenopausal woman: aromatase inhibitor-based"),
+    ])
     for rid in ("rec-e-hr-02a", "rec-e-hr-02b"):
         add(rid, []).extend([
             elig(rid, early(age=41, menopausal_status="premenopausal"),

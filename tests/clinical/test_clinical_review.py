@@ -339,8 +339,6 @@ def test_rule7_early_male_abemaciclib_never_with_ai_alone(kb):
     assert not ai_without_ofs(res)
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT: no adjuvant endocrine therapy at all for men with early HR+ "
-                   "disease (rule 25: adjuvant ET for all ER>=1%; E-HR-01 is limited to premenopausal women)")
 def test_rule25_men_get_adjuvant_endocrine_therapy(kb):
     res = run(kb, early(sex="male", age=58,
                         early={"t": "T1c", "n": "N0", "nodes_positive": 0, "tumor_size_mm": 14, "grade": 2}))

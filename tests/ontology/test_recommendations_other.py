@@ -342,12 +342,17 @@ def test_evidence_and_approvals_carry_their_source(mine):
 
 
 def test_sources_are_reference_sources(mine, full):
+    """Every source cited is a declared h2n:Source: a reference source S1-S59 or one defined with
+    full metadata in the knowledge base (for example a guideline found after the reference)."""
+    from reasoner.ontology import load_merged_graph
+
+    declared = load_merged_graph()
     used = {o for p in (DCT.source, H2N.evidenceSource) for o in mine.objects(None, p)}
     for source in used:
         m = re.fullmatch(r"source-s(\d+)", str(source).removeprefix(str(H2N)))
-        assert m and 1 <= int(m.group(1)) <= 59 and m.group(1) != "57", source
-        if (ONTOLOGY / "sources.ttl").is_file():
-            assert (source, RDF.type, H2N.Source) in full, f"{source} is not in sources.ttl"
+        if m:
+            assert 1 <= int(m.group(1)) <= 59 and m.group(1) != "57", source
+        assert (source, RDF.type, H2N.Source) in declared, f"{source} is not a declared h2n:Source"
 
 
 def test_unverified_facts_are_marked(mine):
@@ -551,7 +556,7 @@ def _seed_isolated_lrr_curative(g):
     rule = _advice(g, "LOCOREGIONAL_CURATIVE_INTENT")
     assert "curative" in str(g.value(rule, H2N.adviceText))
     recs = recs_by_code(g, "LRR-01")
-    assert len(recs) == 2
+    assert len(recs) >= 2
     for rec in recs:
         assert g.value(rec, H2N.forSetting) == H2N["setting-locoregional-recurrence"]
         assert has_state(g, rec, "state-lrr-isolated")
