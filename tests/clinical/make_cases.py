@@ -263,6 +263,17 @@ def cases() -> dict[str, list[dict]]:
             therapy(["tamoxifen"], "adjuvant", "2018-03-01", "2023-03-01", "completed")]), "CRITERION_NOT_MET",
             "premenopausal: no aromatase inhibitor without an LHRH agonist"),
     ])
+    lrr_pre = dict(age=43, menopausal_status="premenopausal", therapies=[
+        therapy(["tamoxifen"], "adjuvant", "2018-03-01", "2023-03-01", "completed")])
+    add("rec-lrr-01-endocrine-ofs", []).extend([
+        elig("rec-lrr-01-endocrine-ofs", lrr(**lrr_pre),
+             "premenopausal, isolated recurrence 3.5 y after adjuvant tamoxifen: LHRH agonist + exemestane"),
+        out("rec-lrr-01-endocrine-ofs", lrr(), "CRITERION_NOT_MET", "postmenopausal: no LHRH agonist needed"),
+    ])
+    add("rec-lrr-01-tamoxifen", []).extend([
+        elig("rec-lrr-01-tamoxifen", lrr(**lrr_pre), "premenopausal, isolated recurrence: tamoxifen alone"),
+        out("rec-lrr-01-tamoxifen", lrr(), "CRITERION_NOT_MET", "postmenopausal: the main LRR-01 endocrine option"),
+    ])
 
     # ---------------------------------------------------------------- metastatic: general
     add("rec-m-all-01", []).extend([
@@ -575,6 +586,13 @@ def cases() -> dict[str, list[dict]]:
                                                          "progression")]),
             "CRITERION_NOT_MET", "second line"),
     ])
+    for rec in ("rec-m-tn-04-io-contraindicated", "rec-m-tn-05-io-contraindicated"):
+        add(rec, []).extend([
+            elig(rec, metastatic(**TN_1L, biomarkers={"pdl1_cps": 25}, conditions=["active_autoimmune_disease"]),
+                 "TNBC CPS 25 with active autoimmune disease: not a checkpoint-inhibitor candidate"),
+            out(rec, metastatic(**TN_1L, biomarkers={"pdl1_cps": 25}), "CRITERION_NOT_MET",
+                "CPS 25 and no contraindication: pembrolizumab + chemotherapy instead"),
+        ])
     add("rec-m-tn-05", []).extend([
         elig("rec-m-tn-05", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3}), "TNBC CPS 3 (TROPION-Breast02)"),
         out("rec-m-tn-05", metastatic(**TN_1L, biomarkers={"pdl1_cps": 3}, conditions=["interstitial_lung_disease"]),

@@ -276,9 +276,6 @@ def test_rule21_not_io_candidate_cps_below_10(kb):
     assert "rec-m-tn-06-combination" not in offered_ids(res)
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT rec-m-tn-04/rec-m-tn-05: first-line SG / Dato-DXd are not offered "
-                   "to CPS>=10 TNBC with a checkpoint-inhibitor contraindication (source: 'PD-L1-negative or "
-                   "contraindicated', rule 21)")
 def test_rule21_not_io_candidate_by_contraindication(kb):
     res = run(kb, metastatic(receptors=TN, biomarkers={"pdl1_cps": 25}, conditions=["active_autoimmune_disease"]))
     assert "pembrolizumab" not in offered_drugs(res)

@@ -623,9 +623,15 @@ def test_seed_statement_is_present(mine, name):
 
 def test_first_line_adc_options_are_for_non_immunotherapy_candidates(mine):
     for code in ("M-TN-04", "M-TN-05"):
-        [rec] = recs_by_code(mine, code)
-        assert has_numeric(mine, rec, "pdl1Cps", maxExclusive=10), code
-        assert has_numeric(mine, rec, "metastaticLine", maxInclusive=1), code
+        recs = recs_by_code(mine, code)
+        by_cps = [r for r in recs if has_numeric(mine, r, "pdl1Cps", maxExclusive=10)]
+        blocked = [r for r in recs if any(
+            mine.value(c, H2N.exposureKind) == H2N["exposure-blocked"]
+            and mine.value(c, H2N.appliesToDrugClass) == H2N.ImmuneCheckpointInhibitor
+            for c in criteria_of(mine, r))]
+        assert len(by_cps) == 1 and len(blocked) == 1 and len(recs) == 2, code
+        for rec in recs:
+            assert has_numeric(mine, rec, "metastaticLine", maxInclusive=1), code
     approvals = {
         code: {
             str(mine.value(a, H2N.approvalDate))
