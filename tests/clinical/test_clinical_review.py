@@ -7,8 +7,6 @@ drop the marker).
 
 from __future__ import annotations
 
-import pytest
-
 from tests.acceptance.expectations import can_produce, producible_sets
 from tests.clinical.make_cases import (
     ADJ_ACT,
