@@ -23,3 +23,46 @@ def blocked_drugs(kb):
         return {kb.labels[r["drug"]] for r in rows if r["action"] == "block"}
 
     return blocked
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-snapshots", action="store_true", default=False,
+                     help="rewrite the golden files under tests/snapshots/ instead of comparing")
+
+
+@pytest.fixture
+def snapshot(request):
+    """Compare a value with its golden file (JSON, or Turtle compared as isomorphic graphs).
+
+    ``pytest --update-snapshots`` rewrites the golden files; review the diff before committing.
+    """
+    import json
+    from pathlib import Path
+
+    update = request.config.getoption("--update-snapshots")
+    root = Path(__file__).parent / "snapshots"
+
+    def check(name: str, value):
+        path = root / name
+        if name.endswith(".ttl"):
+            import rdflib
+            from rdflib.compare import isomorphic
+
+            graph = value if isinstance(value, rdflib.Graph) else rdflib.Graph().parse(data=value, format="turtle")
+            if update:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(graph.serialize(format="turtle"), encoding="utf-8")
+                return
+            assert path.exists(), f"{name}: no golden file yet (run with --update-snapshots)"
+            expected = rdflib.Graph().parse(path, format="turtle")
+            assert isomorphic(graph, expected), f"{name}: the graph differs from its golden file (--update-snapshots)"
+            return
+        text = json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"{name}: no golden file yet (run with --update-snapshots)"
+        assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (--update-snapshots)"
+
+    return check
