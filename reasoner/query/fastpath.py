@@ -145,6 +145,9 @@ class CompiledKnowledge:
             if r["rule"] in self.rules and r["c"] in self.criteria:
                 self.rules[r["rule"]]["criteria"].add(r["c"])
 
+        for rule in self.rules.values():
+            rule["criteria"] = tuple(sorted(rule["criteria"]))
+
         self.contraindications: dict[str, _Contraindication] = {}
         for r in select("""SELECT ?ci ?action WHERE { ?ci a h2n:Contraindication ;
                            h2n:action/skos:notation ?action }"""):
@@ -186,7 +189,7 @@ class CompiledKnowledge:
         unknown = set(p.values(str(H2N.unknownFacet)))
         rows = []
         for scope in self.rules_in_scope(p):
-            for c_iri in sorted(self.rules[scope["rule"]]["criteria"]):
+            for c_iri in self.rules[scope["rule"]]["criteria"]:
                 c = self.criteria[c_iri]
                 hit, unk = 0, 0
                 if c.kind == "StateCriterion":

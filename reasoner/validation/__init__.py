@@ -130,7 +130,7 @@ def _prepare(raw: Any, catalog, today: date) -> _Prepared:
     missing_id = not isinstance(build.get("id"), str)
     if missing_id:
         build["id"] = _PLACEHOLDER_ID
-    g = Graph(bind_namespaces="none")  # prefixes cost ~3 ms per graph; serialisers bind their own
+    g = Graph(store="SimpleMemory", bind_namespaces="none")  # no prefixes (~3 ms), no contexts (~2x faster adds)
     try:
         add_record(g, build, catalog=catalog)
     except KnowledgeBaseError:
