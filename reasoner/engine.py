@@ -436,8 +436,16 @@ class Engine:
                 c = self.kb.criteria.get(r["criterion"])
                 if c is None:
                     continue
-                text = c.label if r["status"] == "met" else (c.missing_text if r["status"] == "unknown" else c.fail_text)
-                criteria.append({"criterion": c.label, "status": r["status"], "text": text})
+                status = r["status"]
+                if status == "met":
+                    text = c.label
+                elif status == "unknown" and c.negated and c.unknown_caution:
+                    status, text = "assumed", c.unknown_caution
+                elif status == "unknown":
+                    text = c.missing_text
+                else:
+                    text = c.fail_text
+                criteria.append({"criterion": c.label, "status": status, "text": text})
             out["rules"].append({"id": rule.id, "label": rule.label, "offered": rule.id in out["offered_in"],
                                  "criteria": criteria})
         return out

@@ -84,7 +84,7 @@ def render_explanation(console: Console, explanation: dict) -> None:
         mark = "[green]offered[/green]" if rule["offered"] else "[red]not offered[/red]"
         console.print(f"[bold]{rule['label']}[/bold] ({rule['id']}): {mark}", highlight=False)
         for c in rule["criteria"]:
-            colour = {"met": "green", "not_met": "red", "unknown": "yellow"}[c["status"]]
+            colour = {"met": "green", "not_met": "red", "unknown": "yellow", "assumed": "cyan"}[c["status"]]
             console.print(f"   [{colour}]{c['status']:>8}[/{colour}]  {c['text']}", highlight=False)
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
