@@ -8,7 +8,7 @@ medications. For each result we check the acceptance README invariants
 contraindications written from ``shared/reference/drug-identifiers.md`` Table B (not read from the
 knowledge base), plus clinical safety rules of ``clinical-therapies.md``.
 
-Profiles: the default keeps the file under about a minute; ``HYPOTHESIS_PROFILE=thorough`` runs
+Profiles: the default (1,000 patients) keeps the file under about a minute; ``HYPOTHESIS_PROFILE=thorough`` runs
 ten times as many patients.
 """
 
@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 
 from tests.acceptance.expectations import check_invariants, producible_sets
 
-settings.register_profile("default-invariants", max_examples=250, deadline=None,
+settings.register_profile("default-invariants", max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("thorough", max_examples=2500, deadline=None,
+settings.register_profile("thorough", max_examples=10000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default-invariants")
 if PROFILE not in ("default-invariants", "thorough"):
