@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.acceptance.expectations import check_invariants, producible_sets
+from tests.cohort.contract import CANONICAL_DRUGS
 
 settings.register_profile("default-invariants", max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -47,15 +48,7 @@ LHRHA = {"goserelin", "leuprorelin", "triptorelin"}
 CDK46 = {"palbociclib", "ribociclib", "abemaciclib"}
 ENDOCRINE = AIS | {"tamoxifen", "toremifene", "fulvestrant", "elacestrant", "imlunestrant", "camizestrant",
                    "vepdegestrant"}
-CANONICAL = {
-    "tamoxifen", "toremifene", "anastrozole", "letrozole", "exemestane", "goserelin", "leuprorelin", "triptorelin",
-    "fulvestrant", "elacestrant", "imlunestrant", "camizestrant", "palbociclib", "ribociclib", "abemaciclib",
-    "everolimus", "alpelisib", "capivasertib", "inavolisib", "olaparib", "talazoparib", "pembrolizumab",
-    "atezolizumab", "sacituzumab govitecan", "trastuzumab deruxtecan", "datopotamab deruxtecan", "doxorubicin",
-    "epirubicin", "pegylated liposomal doxorubicin", "paclitaxel", "nab-paclitaxel", "docetaxel", "capecitabine",
-    "fluorouracil", "vinorelbine", "gemcitabine", "eribulin", "carboplatin", "cisplatin", "cyclophosphamide",
-    "methotrexate", "zoledronic acid", "pamidronate", "ibandronate", "clodronate", "denosumab",
-}
+CANONICAL = set(CANONICAL_DRUGS)
 
 CONDITION_BLOCKS: dict[str, set[str]] = {
     # ALL systemic agents: pregnancy (ABS*; "encode as ABS for an eligibility engine")

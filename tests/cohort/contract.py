@@ -11,20 +11,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-CANONICAL_DRUGS = frozenset(
-    """tamoxifen toremifene anastrozole letrozole exemestane goserelin leuprorelin triptorelin
-    fulvestrant elacestrant imlunestrant camizestrant palbociclib ribociclib abemaciclib
-    everolimus alpelisib capivasertib inavolisib olaparib talazoparib pembrolizumab
-    atezolizumab doxorubicin epirubicin paclitaxel nab-paclitaxel docetaxel capecitabine
-    fluorouracil vinorelbine gemcitabine eribulin carboplatin cisplatin cyclophosphamide
-    methotrexate pamidronate ibandronate clodronate denosumab""".split()
-) | {
-    "sacituzumab govitecan",
-    "trastuzumab deruxtecan",
-    "datopotamab deruxtecan",
-    "pegylated liposomal doxorubicin",
-    "zoledronic acid",
-}
+#: The canonical drug names of the contract, in the spec's order (the one copy the tests share;
+#: tests/ontology/test_drugs.py checks it against the spec text).
+CANONICAL_DRUG_LIST = (
+    "tamoxifen", "toremifene", "anastrozole", "letrozole", "exemestane", "goserelin", "leuprorelin",
+    "triptorelin", "fulvestrant", "elacestrant", "imlunestrant", "camizestrant", "palbociclib", "ribociclib",
+    "abemaciclib", "everolimus", "alpelisib", "capivasertib", "inavolisib", "olaparib", "talazoparib",
+    "pembrolizumab", "atezolizumab", "sacituzumab govitecan", "trastuzumab deruxtecan",
+    "datopotamab deruxtecan", "doxorubicin", "epirubicin", "pegylated liposomal doxorubicin", "paclitaxel",
+    "nab-paclitaxel", "docetaxel", "capecitabine", "fluorouracil", "vinorelbine", "gemcitabine", "eribulin",
+    "carboplatin", "cisplatin", "cyclophosphamide", "methotrexate", "zoledronic acid", "pamidronate",
+    "ibandronate", "clodronate", "denosumab",
+)
+CANONICAL_DRUGS = frozenset(CANONICAL_DRUG_LIST)
 
 CONDITIONS = frozenset(
     """pregnancy breastfeeding history_of_thromboembolism active_autoimmune_disease

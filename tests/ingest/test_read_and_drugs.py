@@ -10,17 +10,11 @@ from reasoner.errors import InputError
 from reasoner.graph import record_to_graph
 from reasoner.ingest import read_records
 from reasoner.ingest.drugs import DrugCatalog
+from tests.cohort.contract import CANONICAL_DRUG_LIST
 
 FIXTURE = Path(__file__).parent / "data" / "drugs-fixture.ttl"
 REAL = Path(__file__).resolve().parents[2] / "ontology" / "drugs.ttl"
-SPEC_NAMES = """tamoxifen, toremifene, anastrozole, letrozole, exemestane, goserelin, leuprorelin, triptorelin,
-fulvestrant, elacestrant, imlunestrant, camizestrant, palbociclib, ribociclib, abemaciclib,
-everolimus, alpelisib, capivasertib, inavolisib, olaparib, talazoparib, pembrolizumab,
-atezolizumab, sacituzumab govitecan, trastuzumab deruxtecan, datopotamab deruxtecan,
-doxorubicin, epirubicin, pegylated liposomal doxorubicin, paclitaxel, nab-paclitaxel, docetaxel,
-capecitabine, fluorouracil, vinorelbine, gemcitabine, eribulin, carboplatin, cisplatin,
-cyclophosphamide, methotrexate, zoledronic acid, pamidronate, ibandronate, clodronate, denosumab"""
-CANONICAL = [n.strip() for n in SPEC_NAMES.replace("\n", " ").split(",")]
+CANONICAL = list(CANONICAL_DRUG_LIST)
 REC = {"id": "r1", "sex": "female", "age": 60}
 
 

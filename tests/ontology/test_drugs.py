@@ -11,6 +11,8 @@ import rdflib
 from rdflib import OWL, RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
+from tests.cohort.contract import CANONICAL_DRUG_LIST
+
 REPO = Path(__file__).resolve().parents[2]
 ONTOLOGY = REPO / "ontology"
 SHARED = REPO.parent / "shared"
@@ -18,54 +20,7 @@ REFERENCE = SHARED / "reference" / "drug-identifiers.md"
 H2N = rdflib.Namespace("https://w3id.org/her2neg/kb/")
 
 # The canonical drug names of the patient-record contract (shared/spec/patient-record.md).
-CANONICAL = [
-    "tamoxifen",
-    "toremifene",
-    "anastrozole",
-    "letrozole",
-    "exemestane",
-    "goserelin",
-    "leuprorelin",
-    "triptorelin",
-    "fulvestrant",
-    "elacestrant",
-    "imlunestrant",
-    "camizestrant",
-    "palbociclib",
-    "ribociclib",
-    "abemaciclib",
-    "everolimus",
-    "alpelisib",
-    "capivasertib",
-    "inavolisib",
-    "olaparib",
-    "talazoparib",
-    "pembrolizumab",
-    "atezolizumab",
-    "sacituzumab govitecan",
-    "trastuzumab deruxtecan",
-    "datopotamab deruxtecan",
-    "doxorubicin",
-    "epirubicin",
-    "pegylated liposomal doxorubicin",
-    "paclitaxel",
-    "nab-paclitaxel",
-    "docetaxel",
-    "capecitabine",
-    "fluorouracil",
-    "vinorelbine",
-    "gemcitabine",
-    "eribulin",
-    "carboplatin",
-    "cisplatin",
-    "cyclophosphamide",
-    "methotrexate",
-    "zoledronic acid",
-    "pamidronate",
-    "ibandronate",
-    "clodronate",
-    "denosumab",
-]
+CANONICAL = list(CANONICAL_DRUG_LIST)
 
 # Classes the reasoner relies on (docs/knowledge-model.md).
 REQUIRED_CLASSES = [

@@ -16,6 +16,8 @@ import rdflib
 from rdflib import RDF, RDFS, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, SKOS
 
+from tests.cohort.contract import CANONICAL_DRUGS
+
 ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology"
 MY_FILES = (
     "regimens-tn-early.ttl",
@@ -31,55 +33,6 @@ H2N = Namespace("https://w3id.org/her2neg/kb/")
 DCT = Namespace("http://purl.org/dc/terms/")
 PREFIXES = {"h2n": H2N, "rdfs": RDFS, "skos": SKOS, "dcterms": DCT, "owl": OWL, "rdf": RDF}
 
-# Canonical drug names of the patient-record contract (spec/patient-record.md).
-CANONICAL_DRUGS = {
-    "tamoxifen",
-    "toremifene",
-    "anastrozole",
-    "letrozole",
-    "exemestane",
-    "goserelin",
-    "leuprorelin",
-    "triptorelin",
-    "fulvestrant",
-    "elacestrant",
-    "imlunestrant",
-    "camizestrant",
-    "palbociclib",
-    "ribociclib",
-    "abemaciclib",
-    "everolimus",
-    "alpelisib",
-    "capivasertib",
-    "inavolisib",
-    "olaparib",
-    "talazoparib",
-    "pembrolizumab",
-    "atezolizumab",
-    "sacituzumab govitecan",
-    "trastuzumab deruxtecan",
-    "datopotamab deruxtecan",
-    "doxorubicin",
-    "epirubicin",
-    "pegylated liposomal doxorubicin",
-    "paclitaxel",
-    "nab-paclitaxel",
-    "docetaxel",
-    "capecitabine",
-    "fluorouracil",
-    "vinorelbine",
-    "gemcitabine",
-    "eribulin",
-    "carboplatin",
-    "cisplatin",
-    "cyclophosphamide",
-    "methotrexate",
-    "zoledronic acid",
-    "pamidronate",
-    "ibandronate",
-    "clodronate",
-    "denosumab",
-}
 # Independent of drugs.ttl: the endocrine and cytotoxic drugs of the canonical list.
 ENDOCRINE = {
     "tamoxifen",
