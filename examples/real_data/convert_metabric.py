@@ -14,15 +14,16 @@ output as test data.
 
 from __future__ import annotations
 
-import argparse
 import csv
-import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared helpers, as script or module
+from _cli import run, write  # noqa: E402, F401 - shared by both converters
 
 __all__ = ["AS_OF", "convert", "tally", "main"]
 
@@ -184,30 +185,10 @@ def tally(records: Iterable[dict[str, Any]]) -> dict[str, int]:
     return dict(c)
 
 
-def write(records: Iterable[dict[str, Any]], out: Path) -> list[dict[str, Any]]:
-    """Write records as JSON Lines and return them."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written = []
-    with out.open("w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-            written.append(r)
-    return written
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line: convert, write ``--out``, print the tally. Exit 0, or 2 on bad arguments."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", required=True, type=Path, help="output JSON Lines file")
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of the METABRIC files")
-    args = parser.parse_args(argv)
-    if not (args.source / "data_clinical_patient.txt").is_file():
-        parser.error(f"{args.source}: data_clinical_patient.txt not found (use --source)")
-    records = write(convert(args.source), args.out)
-    print(f"wrote {len(records)} records to {args.out}")
-    for key, value in tally(records).items():
-        print(f"  {key}: {value}")
-    return 0
+    return run(argv, description=__doc__.split("\n\n")[0], default_source=DEFAULT_SOURCE,
+               required_file="data_clinical_patient.txt", source_help="folder of the METABRIC files", convert=convert, tally=tally)
 
 
 if __name__ == "__main__":

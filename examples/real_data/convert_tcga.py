@@ -19,9 +19,7 @@ The mapping is documented in ``examples/real_data/README.md``. The rules that ma
 
 from __future__ import annotations
 
-import argparse
 import csv
-import json
 import re
 import sys
 from collections import Counter
@@ -29,6 +27,9 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared helpers, as script or module
+from _cli import run, write  # noqa: E402, F401 - shared by both converters
 
 __all__ = ["AS_OF", "DRUG_SYNONYMS", "REGIMEN_ACRONYMS", "convert", "normalise_drug", "tally", "main"]
 
@@ -506,30 +507,10 @@ def tally(records: Iterable[dict[str, Any]]) -> dict[str, int]:
     return dict(c)
 
 
-def write(records: Iterable[dict[str, Any]], out: Path) -> list[dict[str, Any]]:
-    """Write records as JSON Lines and return them."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written = []
-    with out.open("w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-            written.append(r)
-    return written
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line: convert, write ``--out``, print the tally. Exit 0, or 2 on bad arguments."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", required=True, type=Path, help="output JSON Lines file")
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of the TCGA TSV files")
-    args = parser.parse_args(argv)
-    if not (args.source / "tcga_brca_clinical_patient.tsv").is_file():
-        parser.error(f"{args.source}: tcga_brca_clinical_patient.tsv not found (use --source)")
-    records = write(convert(args.source), args.out)
-    print(f"wrote {len(records)} records to {args.out}")
-    for key, value in tally(records).items():
-        print(f"  {key}: {value}")
-    return 0
+    return run(argv, description=__doc__.split("\n\n")[0], default_source=DEFAULT_SOURCE,
+               required_file="tcga_brca_clinical_patient.tsv", source_help="folder of the TCGA TSV files", convert=convert, tally=tally)
 
 
 if __name__ == "__main__":
