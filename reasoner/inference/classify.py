@@ -22,6 +22,10 @@ ENDOCRINE = "EndocrineTherapy"
 OFS = "LHRHAgonist"
 CYTOTOXIC = "CytotoxicChemotherapy"
 ADC = "AntibodyDrugConjugate"
+MENOPAUSE_STATES = {"premenopausal": "premenopausal", "perimenopausal": "premenopausal",
+                    "postmenopausal": "postmenopausal"}
+SUBTYPE_STATES = {"HR+/HER2-": "hr-positive-her2-negative", "HR-/HER2-": "triple-negative"}
+HER2_STATES = {"HER2-0": "her2-zero", "HER2-ultralow": "her2-ultralow", "HER2-low": "her2-low"}
 VISCERAL_SITES = frozenset({"liver", "lung", "pleura", "peritoneum"})
 MARKER_BASES = frozenset({"tumor_markers", "circulating_tumor_cells"})
 
@@ -290,33 +294,20 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     receptors = record.get("receptors") or {}
     subtype, her2_category, her2_positive, er_low = classify_receptors(receptors)
 
-    sex = record.get("sex")
-    if sex == "female":
-        states.add("female")
-        status = record.get("menopausal_status")
-        if status in ("premenopausal", "perimenopausal"):
-            states.add("premenopausal")
-        elif status == "postmenopausal":
-            states.add("postmenopausal")
+    def state_of(value, table: dict, facet: str) -> None:
+        """Add the state ``table`` names for ``value``; an unlisted value leaves ``facet`` unknown."""
+        if value in table:
+            states.add(table[value])
         else:
-            unknown.add("menopause")
-    elif sex == "male":
-        states.add("male")
+            unknown.add(facet)
 
-    if subtype == "HR+/HER2-":
-        states.add("hr-positive-her2-negative")
-    elif subtype == "HR-/HER2-":
-        states.add("triple-negative")
-    else:
-        unknown.add("subtype")
-    if her2_category == "HER2-0":
-        states.add("her2-zero")
-    elif her2_category == "HER2-ultralow":
-        states.add("her2-ultralow")
-    elif her2_category == "HER2-low":
-        states.add("her2-low")
-    else:
-        unknown.add("her2-category")
+    sex = record.get("sex")
+    if sex in ("female", "male"):
+        states.add(sex)
+    if sex == "female":  # perimenopausal counts as premenopausal for treatment choice
+        state_of(record.get("menopausal_status"), MENOPAUSE_STATES, "menopause")
+    state_of(subtype, SUBTYPE_STATES, "subtype")
+    state_of(her2_category, HER2_STATES, "her2-category")
     if er_low:
         states.add("er-low")
 
