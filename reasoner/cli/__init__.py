@@ -30,7 +30,9 @@ from reasoner.errors import QueryError, ReasonerError
 EXIT_INVALID = 10
 EXIT_OUT_OF_SCOPE = 11
 
-HELP = __doc__.split("Exit codes")[0].strip() + """
+HELP = """her2neg: treatment options for HER2-negative breast cancer, with the reasons, the evidence,
+the options ruled out and what to test next (knowledge graph + SHACL + SPARQL)."""
+HELP += """
 
 Exit codes: 0 ok; 1 internal error; 2 usage; 3 unreadable input; 4 knowledge base does not load;
 5 unknown query or parameter; 6 store/endpoint failure; 10 a record is invalid; 11 a record is
