@@ -150,6 +150,14 @@ class Engine:
             )
             return _Prepared(index, record, record["id"], findings, inference, None, "out_of_scope",
                              extra_validation=(entry,))
+        extra: tuple[ValidationEntry, ...] = ()
+        if record.get("setting") == "locoregional_recurrence" and inference.setting == "metastatic":
+            extra = (ValidationEntry(
+                "warning", "locoregional_recurrence.isolated",
+                "The locoregional recurrence is not isolated (distant disease): the options are those of "
+                "metastatic disease. Record it with setting 'metastatic' and its metastatic facts (sites, "
+                "diagnosis date) so that lines and endocrine resistance can be derived.",
+            ),)
         if inference.subtype is None:
             entry = ValidationEntry(
                 "violation", "receptors",
@@ -159,7 +167,7 @@ class Engine:
             return _Prepared(index, record, record["id"], findings, inference, None, "invalid",
                              extra_validation=(entry,))
         return _Prepared(index, record, record["id"], findings, inference,
-                         str(patient_iri(record["id"])), "ok", graph=outcome.graph)
+                         str(patient_iri(record["id"])), "ok", extra_validation=extra, graph=outcome.graph)
 
     # -- step 5: SPARQL over the batch -----------------------------------------------------------
 
@@ -262,7 +270,11 @@ class Engine:
             all_drugs = tuple(sorted({d for c in regimen.components for d in c.drugs}))
             cited.update(rule.sources)
             if reasons:
-                excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(reasons)))
+                # Say also when a contraindication alone would rule the regimen out.
+                for comp in regimen.components:
+                    if comp.drugs and all(d in blocked for d in comp.drugs):
+                        reasons += [Reason("CONTRAINDICATION", t) for d in comp.drugs for t in blocked[d]]
+                excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(_dedupe(reasons))))
                 continue
             components = []
             empty_reasons: list[Reason] = []
@@ -299,6 +311,9 @@ class Engine:
             option_cautions = list(rule.cautions) + cautions
             for drug in sorted(drugs_in):
                 option_cautions.extend(cautioned.get(drug, []))
+                if drug in inf.stopped_for_toxicity:
+                    option_cautions.append(f"{drug} was stopped for toxicity before: check which drug of that "
+                                           "regimen caused it before giving it again.")
             options.append(Option(
                 id=rule.id, label=rule.label, intent=rule.intent, line=inf.line,
                 preference=rule.preference, components=tuple(components),

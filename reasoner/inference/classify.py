@@ -22,6 +22,8 @@ ENDOCRINE = "EndocrineTherapy"
 OFS = "LHRHAgonist"
 CYTOTOXIC = "CytotoxicChemotherapy"
 ADC = "AntibodyDrugConjugate"
+SETTING_IRIS = {"early": "setting-early", "metastatic": "setting-metastatic",
+                "locoregional_recurrence": "setting-locoregional-recurrence"}
 MENOPAUSE_STATES = {"premenopausal": "premenopausal", "perimenopausal": "premenopausal",
                     "postmenopausal": "postmenopausal"}
 SUBTYPE_STATES = {"HR+/HER2-": "hr-positive-her2-negative", "HR-/HER2-": "triple-negative"}
@@ -52,6 +54,8 @@ class DrugClasses:
 class Inference:
     """What the reasoner inferred about one patient."""
 
+    setting: str | None
+    settings: tuple[str, ...]
     subtype: str | None
     her2_category: str
     her2_positive: bool
@@ -67,6 +71,7 @@ class Inference:
     progressed: frozenset[str]
     ongoing: frozenset[str]
     progressed_regimens: tuple[frozenset[str], ...] = field(default_factory=tuple)
+    stopped_for_toxicity: frozenset[str] = frozenset()
 
     def classification(self) -> dict:
         """The ``classification`` object of the result contract."""
@@ -312,8 +317,13 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         states.add("er-low")
 
     setting = record.get("setting")
-    states.add({"early": "setting-early", "metastatic": "setting-metastatic"}.get(setting, "setting-lrr"))
     lrr = record.get("locoregional_recurrence") or {}
+    if setting == "locoregional_recurrence" and lrr.get("isolated") is False:
+        # A recurrence with distant disease is metastatic disease (ESO-ESMO ABC): reason as such.
+        setting = "metastatic"
+    states.add({"early": "setting-early", "metastatic": "setting-metastatic"}.get(setting, "setting-lrr"))
+    if record.get("setting") == "locoregional_recurrence":
+        states.add("setting-lrr")
     if setting == "locoregional_recurrence":
         if lrr.get("isolated") is True:
             states.add("lrr-isolated")
@@ -354,6 +364,9 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         if "brain" in site_set:
             states.add("brain-metastases")
     labs = record.get("labs") or {}
+    conditions = set(record.get("conditions") or [])
+    if conditions & {"diabetes_type1", "diabetes_type2"} and labs.get("hba1c_percent") is None:
+        unknown.add("glycaemic-control")
     calcium = labs.get("calcium_mg_dl")
     hypercalcemia = metastatic.get("hypercalcemia")
     if hypercalcemia is True or (calcium is not None and calcium > 10.5):
@@ -393,7 +406,10 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
 
     therapies = _therapies(record)
     metastatic_lines = sorted((t for t in therapies if t.setting == "metastatic"), key=_sort_key)
-    prior = [t for t in metastatic_lines if not t.ongoing or t.progressed]
+    # A line ends with progression, or with the end of a regimen for any reason but toxicity:
+    # a regimen stopped for toxicity without progression is switched within the same line.
+    prior = [t for t in metastatic_lines
+             if t.progressed or (not t.ongoing and t.end_reason != "toxicity")]
     prior_chemo = sum(1 for t in prior if any(drugs.is_chemo_like(d) for d in t.drugs))
     prior_et = sum(1 for t in prior if any(drugs.is_endocrine(d) for d in t.drugs))
 
@@ -452,6 +468,8 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         _early_states(record, subtype, states, unknown)
 
     return Inference(
+        setting=setting,
+        settings=tuple(dict.fromkeys((record.get("setting"), setting))) if setting else (),
         subtype=subtype,
         her2_category=her2_category,
         her2_positive=her2_positive,
@@ -467,12 +485,16 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         progressed=frozenset(d for t in progressed_therapies for d in t.drugs),
         ongoing=frozenset(d for t in therapies if t.ongoing for d in t.drugs),
         progressed_regimens=tuple(t.drugs for t in progressed_therapies),
+        stopped_for_toxicity=frozenset(
+            d for t in therapies if t.end_reason == "toxicity" and not t.progressed for d in t.drugs),
     )
 
 
 def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
     """The triples the reasoner adds to the patient graph (states, facets, lines, exposures)."""
     yield patient, RDF.type, H2N.Patient
+    for setting in inference.settings:
+        yield patient, H2N.effectiveSetting, H2N[SETTING_IRIS[setting]]
     for state in sorted(inference.states):
         yield patient, H2N.hasState, H2N[f"state-{state}"]
     for facet in sorted(inference.unknown_facets):

@@ -175,7 +175,7 @@ class CompiledKnowledge:
 
     def rules_in_scope(self, p: PatientFacts) -> list[dict]:
         """queries/eligibility/rules-in-scope.rq"""
-        settings = set(p.values(str(H2N.diseaseSetting)))
+        settings = set(p.values(str(H2N.effectiveSetting)))
         states = set(p.values(str(H2N.hasState)))
         return [
             {"patient": p.iri, "rule": iri, "kind": rule["kind"]}

@@ -83,13 +83,29 @@ def test_lines_count_chemotherapy_and_adc(kb):
         {"drugs": ["paclitaxel"], "setting": "metastatic", "start": "2025-01-10", "end": "2025-08-01",
          "end_reason": "progression"},
         {"drugs": ["trastuzumab deruxtecan"], "setting": "metastatic", "start": "2025-08-10", "end": "2026-09-01",
-         "end_reason": "toxicity"},
+         "end_reason": "completed"},
     ]
     inf = infer(record(therapies=therapies, metastatic={"diagnosis_date": "2024-01-01", "sites": ["liver"]}),
                 kb.drug_classes)
     assert inf.line == 4
     assert inf.quantities["priorMetastaticChemoLines"] == 2
     assert "visceral-metastases" in inf.states
+
+
+def test_regimen_stopped_for_toxicity_is_switched_within_the_line(kb):
+    therapy = {"drugs": ["letrozole", "ribociclib"], "setting": "metastatic", "start": "2026-02-01",
+               "end": "2026-04-01", "end_reason": "toxicity"}
+    inf = infer(record(therapies=[therapy]), kb.drug_classes)
+    assert inf.line == 1 and inf.quantities["priorMetastaticEndocrineLines"] == 0
+    assert inf.stopped_for_toxicity == {"letrozole", "ribociclib"}
+
+
+def test_non_isolated_locoregional_recurrence_is_reasoned_as_metastatic(kb):
+    rec = record(setting="locoregional_recurrence", metastatic=None,
+                 locoregional_recurrence={"isolated": False, "site": "chest_wall"})
+    inf = infer(rec, kb.drug_classes)
+    assert inf.settings == ("locoregional_recurrence", "metastatic") and inf.line == 1
+    assert "lrr-isolated" not in inf.states
 
 
 def test_ongoing_regimen_without_progression_is_the_current_line(kb):

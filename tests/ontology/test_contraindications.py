@@ -236,7 +236,8 @@ def test_type2_diabetes():
     [
         ("hba1cPercent", "6.4", "alpelisib", set()),
         ("hba1cPercent", "6.5", "alpelisib", {"block"}),
-        ("hba1cPercent", "8.0", "capivasertib", set()),
+        ("hba1cPercent", "7.9", "capivasertib", set()),
+        ("hba1cPercent", "8.0", "capivasertib", {"block"}),
         ("hba1cPercent", "8.1", "capivasertib", {"block"}),
         ("hba1cPercent", "5.9", "inavolisib", set()),
         ("hba1cPercent", "6.0", "inavolisib", {"block"}),
