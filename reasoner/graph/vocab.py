@@ -13,13 +13,11 @@ from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import SKOS, XSD
 
 from reasoner.errors import KnowledgeBaseError
+from reasoner.resources import ontology_dir
+from reasoner.vocab import H2N, PATIENT_NS  # the one definition of the namespaces
 
 __all__ = ["H2N", "PATIENT_NS", "SH", "SHAPES_NS", "XSD", "EnumTable", "enum_table", "ontology_file"]
 
-H2N = Namespace("https://w3id.org/her2neg/kb/")
-"""The knowledge-base namespace (``h2n:``)."""
-PATIENT_NS = "https://w3id.org/her2neg/patient/"
-"""Where patient IRIs live: ``PATIENT_NS + percent-encoded id``."""
 SHAPES_NS = Namespace("https://w3id.org/her2neg/shapes/")
 """The namespace of the SHACL shapes (``h2ns:``)."""
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -27,12 +25,7 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 
 def ontology_file(name: str) -> Path:
     """Locate a file of ``ontology/`` through the project's one locator (:mod:`reasoner.resources`)."""
-    try:
-        from reasoner.resources import ontology_dir
-
-        path = ontology_dir() / name
-    except ImportError:  # pragma: no cover - the locator ships with the package
-        path = Path(__file__).resolve().parents[2] / "ontology" / name
+    path = ontology_dir() / name
     if not path.is_file():
         raise KnowledgeBaseError(
             f"ontology file {name!r} not found",
