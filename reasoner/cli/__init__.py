@@ -273,6 +273,11 @@ def main(argv: list[str] | None = None) -> None:
         if exc.code not in (0, None):
             raise
         sys.exit(0)
+    except BrokenPipeError:  # output piped into `head` and friends: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
 
 
 from reasoner.cli.batch import register; register(app)  # noqa: E402, E702, I001
