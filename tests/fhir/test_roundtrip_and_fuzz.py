@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from reasoner.errors import FhirError
 from reasoner.ingest.fhir import bundle_to_record, is_fhir, record_to_bundle
 from reasoner.ingest.fhir.codes import CANONICAL_DRUGS, CONDITION_OUT, CONDITION_TEXT_OUT
+from tests.cohort.contract import MET_SITES
 
 AS_OF = dt.date(2024, 6, 30)
 dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2024, 6, 1)).map(dt.date.isoformat)
@@ -71,23 +72,7 @@ def records(draw):
     rec["setting"] = setting
     if setting == "metastatic":
         met = {}
-        sites = draw(
-            st.sets(
-                st.sampled_from(
-                    [
-                        "bone",
-                        "liver",
-                        "lung",
-                        "pleura",
-                        "peritoneum",
-                        "brain",
-                        "distant_lymph_nodes",
-                        "skin_soft_tissue",
-                        "other",
-                    ]
-                )
-            )
-        )
+        sites = draw(st.sets(st.sampled_from(sorted(MET_SITES))))
         if sites:
             met["sites"] = sorted(sites)
             if draw(st.booleans()):
