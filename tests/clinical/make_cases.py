@@ -435,6 +435,23 @@ def cases() -> dict[str, list[dict]]:
             therapy(["goserelin", "palbociclib", "letrozole"], "metastatic", "2023-04-20", "2025-03-01", "progression"),
             CAPE_PD]), "CRITERION_NOT_MET", "chemotherapy already given (postMONARCH excluded it)"),
     ])
+    rib_let_tox = therapy(["ribociclib", "letrozole"], "metastatic", "2026-06-10", "2026-08-01", "toxicity")
+    tox_1l = dict(metastatic={"diagnosis_date": "2026-06-01", "de_novo": True})
+    add("rec-m-hr-01-switch-intolerance", []).extend([
+        elig("rec-m-hr-01-switch-intolerance", metastatic(**tox_1l, therapies=[rib_let_tox]),
+             "1L ribociclib + letrozole stopped for toxicity without progression: another CDK4/6i + NSAI"),
+        out("rec-m-hr-01-switch-intolerance", metastatic(metastatic=MET_DX, therapies=[RIB_LET_PD]),
+            "PRIOR_PROGRESSION", "progressed on ribociclib + letrozole: not a switch for intolerance"),
+        out("rec-m-hr-01-switch-intolerance", metastatic(), "CRITERION_NOT_MET",
+            "no CDK4/6 inhibitor given yet: the first-line CDK4/6i options apply"),
+    ])
+    add("rec-m-hr-01-switch-intolerance-ofs", []).extend([
+        elig("rec-m-hr-01-switch-intolerance-ofs", pre(**tox_1l, therapies=[
+            therapy(["goserelin", "abemaciclib", "letrozole"], "metastatic", "2026-06-10", "2026-08-15", "toxicity")]),
+             "premenopausal, 1L goserelin + abemaciclib + letrozole stopped for toxicity: switch CDK4/6i"),
+        out("rec-m-hr-01-switch-intolerance-ofs", metastatic(**tox_1l, therapies=[rib_let_tox]),
+            "CRITERION_NOT_MET", "postmenopausal woman: the version without ovarian suppression"),
+    ])
     add("rec-m-hr-16", []).extend([
         elig("rec-m-hr-16", metastatic(**after_pal), "after palbociclib: switch to ribociclib + fulvestrant/exemestane"),
         out("rec-m-hr-16", metastatic(metastatic=MET_DX, therapies=[RIB_LET_PD]), "PRIOR_PROGRESSION",
