@@ -506,6 +506,7 @@ def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
         (H2N.exposedInMetastaticSetting, inference.exposed_metastatic),
         (H2N.progressedOn, inference.progressed),
         (H2N.ongoingDrug, inference.ongoing),
+        (H2N.stoppedForToxicity, inference.stopped_for_toxicity),
     ):
         for drug in sorted(drugs):
             yield patient, prop, drug_iri(drug)
