@@ -80,6 +80,8 @@ def render_explanation(console: Console, explanation: dict) -> None:
         console.print(f"The disease progressed on a regimen containing {drug}.")
     for ci in explanation.get("contraindications", []):
         console.print(f"Contraindication ({ci['action']}, {ci['type']}): {ci['text']}", highlight=False)
+    if not explanation.get("rules"):
+        console.print(f"No recommendation for this patient's subtype and setting includes {drug}.", highlight=False)
     for rule in explanation.get("rules", []):
         mark = "[green]offered[/green]" if rule["offered"] else "[red]not offered[/red]"
         console.print(f"[bold]{rule['label']}[/bold] ({rule['id']}): {mark}", highlight=False)
