@@ -267,7 +267,7 @@ class Engine:
             regimen = kb.regimens.get(rule.regimen or "")
             if regimen is None:
                 continue
-            all_drugs = tuple(sorted({d for c in regimen.components for d in c.drugs}))
+            all_drugs = regimen.drugs
             cited.update(rule.sources)
             if reasons:
                 # Say also when a contraindication alone would rule the regimen out.

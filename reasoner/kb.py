@@ -45,6 +45,11 @@ class Regimen:
     label: str
     components: tuple[Component, ...]
 
+    @functools.cached_property
+    def drugs(self) -> tuple[str, ...]:
+        """Every drug option of every component, sorted."""
+        return tuple(sorted({d for c in self.components for d in c.drugs}))
+
 
 @dataclass(frozen=True)
 class Criterion:
