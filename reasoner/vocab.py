@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from rdflib import Namespace, URIRef
 
 __all__ = ["H2N", "PATIENT_NS", "drug_iri", "drug_name", "local_name"]
@@ -10,6 +12,7 @@ H2N = Namespace("https://w3id.org/her2neg/kb/")
 PATIENT_NS = "https://w3id.org/her2neg/patient/"
 
 
+@functools.cache
 def drug_iri(canonical: str) -> URIRef:
     """The knowledge-base IRI of a canonical drug name (``nab-paclitaxel`` -> ``h2n:drug-nab-paclitaxel``)."""
     return H2N["drug-" + canonical.replace(" ", "-")]

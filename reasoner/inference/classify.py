@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -490,15 +491,20 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     )
 
 
+@functools.cache
+def _term(local: str) -> URIRef:
+    return H2N[local]
+
+
 def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
     """The triples the reasoner adds to the patient graph (states, facets, lines, exposures)."""
     yield patient, RDF.type, H2N.Patient
     for setting in inference.settings:
         yield patient, H2N.effectiveSetting, H2N[SETTING_IRIS[setting]]
     for state in sorted(inference.states):
-        yield patient, H2N.hasState, H2N[f"state-{state}"]
+        yield patient, H2N.hasState, _term(f"state-{state}")
     for facet in sorted(inference.unknown_facets):
-        yield patient, H2N.unknownFacet, H2N[f"facet-{facet}"]
+        yield patient, H2N.unknownFacet, _term(f"facet-{facet}")
     for name, value in sorted(inference.quantities.items()):
         yield patient, H2N[name], Literal(value, datatype=XSD.integer)
     for prop, drugs in (

@@ -23,6 +23,10 @@ from reasoner.vocab import H2N
 
 __all__ = ["CompiledKnowledge", "PatientFacts", "compile_knowledge"]
 
+HAS_STATE = str(H2N.hasState)
+UNKNOWN_FACET = str(H2N.unknownFacet)
+EFFECTIVE_SETTING = str(H2N.effectiveSetting)
+
 _Q = """PREFIX h2n: <https://w3id.org/her2neg/kb/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -48,6 +52,7 @@ class _Criterion:
     drugs: set[str] = field(default_factory=set)
     classes: set[str] = field(default_factory=set)
     facet: str | None = None
+    facets: set[str] = field(default_factory=set)  # the facets of the states (state criteria)
 
 
 @dataclass
@@ -147,6 +152,8 @@ class CompiledKnowledge:
 
         for rule in self.rules.values():
             rule["criteria"] = tuple(sorted(rule["criteria"]))
+        for c in self.criteria.values():
+            c.facets = {self.state_facet[s] for s in c.states if s in self.state_facet}
 
         self.contraindications: dict[str, _Contraindication] = {}
         for r in select("""SELECT ?ci ?action WHERE { ?ci a h2n:Contraindication ;
@@ -175,26 +182,26 @@ class CompiledKnowledge:
 
     def rules_in_scope(self, p: PatientFacts) -> list[dict]:
         """queries/eligibility/rules-in-scope.rq"""
-        settings = set(p.values(str(H2N.effectiveSetting)))
-        states = set(p.values(str(H2N.hasState)))
+        settings = set(p.values(EFFECTIVE_SETTING))
+        states = set(p.values(HAS_STATE))
         return [
             {"patient": p.iri, "rule": iri, "kind": rule["kind"]}
             for iri, rule in self.rules.items()
             if rule["settings"] & settings and rule["subtypes"] & states
         ]
 
-    def criterion_status(self, p: PatientFacts) -> list[dict]:
+    def criterion_status(self, p: PatientFacts, scopes: list[dict] | None = None) -> list[dict]:
         """queries/eligibility/criterion-status.rq"""
-        states = set(p.values(str(H2N.hasState)))
-        unknown = set(p.values(str(H2N.unknownFacet)))
+        states = set(p.values(HAS_STATE))
+        unknown = set(p.values(UNKNOWN_FACET))
         rows = []
-        for scope in self.rules_in_scope(p):
+        for scope in self.rules_in_scope(p) if scopes is None else scopes:
             for c_iri in self.rules[scope["rule"]]["criteria"]:
                 c = self.criteria[c_iri]
                 hit, unk = 0, 0
                 if c.kind == "StateCriterion":
                     hit = int(bool(c.states & states))
-                    unk = int(any(self.state_facet.get(s) in unknown for s in c.states))
+                    unk = int(bool(c.facets & unknown))
                 elif c.kind == "NumericCriterion":
                     values = [v for v in p.values(c.quantity or "") if _is_number(v)]
                     unk = int(not values)
@@ -305,9 +312,10 @@ class CompiledKnowledge:
         contraindicated = self.contraindicated_drugs(p)
         blocked = sorted({r["drug"] for r in contraindicated if r["action"] == "block"})
         p.edges[str(H2N.blockedDrug)] = blocked
+        scopes = self.rules_in_scope(p)
         rows = {
-            "rules-in-scope": self.rules_in_scope(p),
-            "criterion-status": self.criterion_status(p),
+            "rules-in-scope": scopes,
+            "criterion-status": self.criterion_status(p, scopes),
             "contraindicated-drugs": contraindicated,
         }
         rows.update(self.warnings(p))
