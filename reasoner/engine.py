@@ -7,6 +7,7 @@ one batch: their graphs are loaded together and every query runs once for the ba
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -350,18 +351,26 @@ class Engine:
         reasons: list[Reason] = []
         cautions: list[str] = []
         for criterion_iri, status in sorted(statuses):
+            if status == "met":
+                continue
             criterion = self.kb.criteria.get(criterion_iri)
-            if criterion is None or status == "met":
+            if criterion is None:
                 continue
             if status == "unknown":
                 if criterion.negated and (criterion.unknown_caution or rule.kind == "AdviceRule"):
                     if criterion.unknown_caution and rule.kind == "Recommendation":
                         cautions.append(criterion.unknown_caution)
                     continue
-                reasons.append(Reason("MISSING_DATA", criterion.missing_text))
+                reasons.append(self._reason("MISSING_DATA", criterion.missing_text))
             else:
-                reasons.append(Reason(criterion.reason_code, criterion.fail_text))
+                reasons.append(self._reason(criterion.reason_code, criterion.fail_text))
         return _dedupe(reasons), _dedupe(cautions)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4096)
+    def _reason(code: str, text: str) -> Reason:
+        """Reasons are immutable and repeat across patients: build each one once."""
+        return Reason(code, text)
 
     def _mixes_endocrine_and_chemo(self, drugs: set[str]) -> bool:
         classes = self.kb.drug_classes

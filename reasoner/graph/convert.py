@@ -13,6 +13,7 @@ come back sorted and without repeats; everything else comes back exactly as writ
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from decimal import Decimal
@@ -75,6 +76,13 @@ def _bad(path: str, what: str) -> InputError:
     return InputError(f"{what}; validate the record before building its graph", where=path)
 
 
+@functools.lru_cache(maxsize=65536)
+def _typed(lexical: str, datatype: URIRef | None) -> Literal:
+    """Literals are immutable and their values repeat across patients (ages, percentages,
+    dates): build each one once."""
+    return Literal(lexical, datatype=datatype)
+
+
 def _literal(f: Field, value: Any, path: str) -> Literal:
     if f.kind in ("string", "string_list"):
         if not isinstance(value, str):
@@ -83,18 +91,18 @@ def _literal(f: Field, value: Any, path: str) -> Literal:
     if f.kind == "date":
         if not isinstance(value, str):
             raise _bad(path, "expected a date")
-        return Literal(value, datatype=XSD.date)
+        return _typed(value, XSD.date)
     if f.kind == "boolean":
         if not isinstance(value, bool):
             raise _bad(path, "expected true or false")
-        return Literal("true" if value else "false", datatype=XSD.boolean)
+        return _typed("true" if value else "false", XSD.boolean)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise _bad(path, "expected a number")
     if f.kind == "integer":
         if value != int(value):
             raise _bad(path, "expected a whole number")
-        return Literal(str(int(value)), datatype=XSD.integer)
-    return Literal(decimal_lexical(value), datatype=XSD.decimal)
+        return _typed(str(int(value)), XSD.integer)
+    return _typed(decimal_lexical(value), XSD.decimal)
 
 
 def _add_fields(g: Graph, node: URIRef, group: str, obj: dict, catalog, index: int | None) -> None:

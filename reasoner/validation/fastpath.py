@@ -13,6 +13,7 @@ are ``?this a <class>`` (patient graphs carry no subclass axioms).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from functools import cache
 
@@ -189,7 +190,9 @@ def compiled_queries() -> tuple[str, ...]:
     return tuple(queries)
 
 
+@functools.lru_cache(maxsize=131072)
 def _ox(t):
+    """An rdflib term as a pyoxigraph term (cached: predicates, codes and drugs repeat)."""
     if isinstance(t, URIRef):
         return ox.NamedNode(str(t))
     if isinstance(t, Literal):
