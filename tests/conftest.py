@@ -14,13 +14,14 @@ def kb():
 
 @pytest.fixture(scope="session")
 def blocked_drugs(kb):
-    """The drugs a record's conditions, labs and medications contraindicate (action block)."""
+    """The drugs a record contraindicates: what the knowledge base blocks, plus the independent
+    table of tests/contraindication_truth.py (so a block missing from the knowledge base fails)."""
+    from reasoner.query.catalog import get_query
+    from tests.contraindication_truth import ground_truth_blocked
 
     def blocked(record: dict) -> set[str]:
-        from reasoner.query.catalog import get_query
-
         rows = kb.engine.query(get_query("contraindicated-drugs").text, [record])
-        return {kb.labels[r["drug"]] for r in rows if r["action"] == "block"}
+        return {kb.labels[r["drug"]] for r in rows if r["action"] == "block"} | ground_truth_blocked(record)
 
     return blocked
 

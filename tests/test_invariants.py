@@ -23,7 +23,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.acceptance.expectations import check_invariants, producible_sets
-from tests.cohort.contract import CANONICAL_DRUGS
+from tests.contraindication_truth import (
+    AIS,
+    CANONICAL,
+    CONDITION_BLOCKS,
+    ENDOCRINE,
+    LHRHA,
+    MEDICATION_BLOCKS,
+    ground_truth_blocked,
+    lab_blocks,
+)
 
 settings.register_profile("default-invariants", max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -36,73 +45,6 @@ EXAMPLES = settings.get_profile(PROFILE).max_examples
 SMALL = max(20, EXAMPLES // 10)
 
 AS_OF = dt.date(2026, 11, 1)
-
-# ---------------------------------------------------------------------------------------------
-# Ground truth, written from drug-identifiers.md Table B (ABS, "REL -> block", "REL (avoid)")
-# and the brief; deliberately not derived from ontology/contraindications.ttl.
-# ---------------------------------------------------------------------------------------------
-ANTHRACYCLINES = {"doxorubicin", "epirubicin", "pegylated liposomal doxorubicin"}
-BONE_AGENTS = {"zoledronic acid", "pamidronate", "ibandronate", "clodronate", "denosumab"}
-AIS = {"anastrozole", "letrozole", "exemestane"}
-LHRHA = {"goserelin", "leuprorelin", "triptorelin"}
-CDK46 = {"palbociclib", "ribociclib", "abemaciclib"}
-ENDOCRINE = AIS | {"tamoxifen", "toremifene", "fulvestrant", "elacestrant", "imlunestrant", "camizestrant",
-                   "vepdegestrant"}
-CANONICAL = set(CANONICAL_DRUGS)
-
-CONDITION_BLOCKS: dict[str, set[str]] = {
-    # ALL systemic agents: pregnancy (ABS*; "encode as ABS for an eligibility engine")
-    "pregnancy": set(CANONICAL) | {"vepdegestrant"},
-    "breastfeeding": AIS | {"fulvestrant", "capecitabine"},                      # EU ABS
-    "long_qt_syndrome": {"ribociclib", "toremifene"},                           # REL avoid / ABS
-    "heart_failure": ANTHRACYCLINES | {"toremifene", "ribociclib"},             # LVEF/HF; EU ABS; avoid
-    "diabetes_type1": {"alpelisib", "capivasertib", "inavolisib"},              # REL (not studied) -> block
-    "interstitial_lung_disease": {"trastuzumab deruxtecan", "datopotamab deruxtecan"},  # boxed, REL -> block
-    "dpd_deficiency": {"capecitabine", "fluorouracil"},                         # ABS (EU) / boxed
-    "myelodysplastic_syndrome": {"olaparib", "talazoparib"},
-    "active_autoimmune_disease": {"pembrolizumab", "atezolizumab"},
-    "organ_transplant": {"pembrolizumab", "atezolizumab"},
-    "osteonecrosis_of_jaw": set(BONE_AGENTS),
-    "hypocalcemia": {"denosumab"},                                              # Prolia ABS
-    "endometrial_hyperplasia_or_cancer": {"toremifene"},                        # Fareston EU ABS
-    "severe_hepatic_impairment": {"anastrozole", "capecitabine", "fulvestrant", "toremifene", "doxorubicin",
-                                  "epirubicin", "docetaxel"},
-}
-MEDICATION_BLOCKS: dict[str, set[str]] = {
-    "amiodarone": {"ribociclib"},                   # QT-prolonging drug: avoid
-    "clarithromycin": {"ribociclib"},               # strong CYP3A4 inhibitor: avoid
-    "ketoconazole": {"ribociclib", "everolimus", "elacestrant"},
-    "brivudine": {"capecitabine", "fluorouracil"},  # SmPC ABS
-    "estradiol": {"anastrozole"},                   # Arimidex SmPC ABS
-}
-
-
-def lab_blocks(labs: dict) -> set[str]:
-    out: set[str] = set()
-    if labs.get("qtcf_ms", 0) >= 450:
-        out.add("ribociclib")
-    if labs.get("lvef_percent", 100) < 50:
-        out |= ANTHRACYCLINES
-    if labs.get("hba1c_percent", 0) > 6.4:
-        out.add("alpelisib")
-    if labs.get("hba1c_percent", 0) > 8.0:
-        out.add("capivasertib")
-    crcl = labs.get("crcl_ml_min", 200)
-    if crcl < 30:
-        out |= {"capecitabine", "zoledronic acid", "olaparib"}
-    if crcl < 20:
-        out.add("anastrozole")
-    return out
-
-
-def ground_truth_blocked(record: dict) -> set[str]:
-    out = lab_blocks(record.get("labs") or {})
-    for cond in record.get("conditions") or []:
-        out |= CONDITION_BLOCKS.get(cond, set())
-    for med in record.get("medications") or []:
-        out |= MEDICATION_BLOCKS.get(med, set())
-    return out
-
 
 # Known defects (reported to the lead): the rec ids whose options break the LHRH-agonist rule.
 # The invariant skips them here; tests/clinical/test_clinical_review.py holds strict xfails.

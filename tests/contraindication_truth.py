@@ -1,0 +1,74 @@
+"""Contraindications that must block a drug, written independently of the knowledge base.
+
+Written from ``shared/reference/drug-identifiers.md`` Table B (ABS, "REL -> block", "REL (avoid)")
+and deliberately not derived from ``ontology/contraindications.ttl``: the invariant tests check
+every result against this table, so a contraindication missing from the knowledge base shows up.
+"""
+
+from __future__ import annotations
+
+from tests.cohort.contract import CANONICAL_DRUGS
+
+ANTHRACYCLINES = {"doxorubicin", "epirubicin", "pegylated liposomal doxorubicin"}
+BONE_AGENTS = {"zoledronic acid", "pamidronate", "ibandronate", "clodronate", "denosumab"}
+AIS = {"anastrozole", "letrozole", "exemestane"}
+LHRHA = {"goserelin", "leuprorelin", "triptorelin"}
+CDK46 = {"palbociclib", "ribociclib", "abemaciclib"}
+ENDOCRINE = AIS | {"tamoxifen", "toremifene", "fulvestrant", "elacestrant", "imlunestrant", "camizestrant",
+                   "vepdegestrant"}
+CANONICAL = set(CANONICAL_DRUGS)
+
+CONDITION_BLOCKS: dict[str, set[str]] = {
+    # ALL systemic agents: pregnancy (ABS*; "encode as ABS for an eligibility engine")
+    "pregnancy": set(CANONICAL) | {"vepdegestrant"},
+    "breastfeeding": AIS | {"fulvestrant", "capecitabine"},                      # EU ABS
+    "long_qt_syndrome": {"ribociclib", "toremifene"},                           # REL avoid / ABS
+    "heart_failure": ANTHRACYCLINES | {"toremifene", "ribociclib"},             # LVEF/HF; EU ABS; avoid
+    "diabetes_type1": {"alpelisib", "capivasertib", "inavolisib"},              # REL (not studied) -> block
+    "interstitial_lung_disease": {"trastuzumab deruxtecan", "datopotamab deruxtecan"},  # boxed, REL -> block
+    "dpd_deficiency": {"capecitabine", "fluorouracil"},                         # ABS (EU) / boxed
+    "myelodysplastic_syndrome": {"olaparib", "talazoparib"},
+    "active_autoimmune_disease": {"pembrolizumab", "atezolizumab"},
+    "organ_transplant": {"pembrolizumab", "atezolizumab"},
+    "osteonecrosis_of_jaw": set(BONE_AGENTS),
+    "hypocalcemia": {"denosumab"},                                              # Prolia ABS
+    "endometrial_hyperplasia_or_cancer": {"toremifene"},                        # Fareston EU ABS
+    "severe_hepatic_impairment": {"anastrozole", "capecitabine", "fulvestrant", "toremifene", "doxorubicin",
+                                  "epirubicin", "docetaxel"},
+}
+MEDICATION_BLOCKS: dict[str, set[str]] = {
+    "amiodarone": {"ribociclib"},                   # QT-prolonging drug: avoid
+    "clarithromycin": {"ribociclib"},               # strong CYP3A4 inhibitor: avoid
+    "ketoconazole": {"ribociclib", "everolimus", "elacestrant"},
+    "brivudine": {"capecitabine", "fluorouracil"},  # SmPC ABS
+    "estradiol": {"anastrozole"},                   # Arimidex SmPC ABS
+}
+
+
+def lab_blocks(labs: dict) -> set[str]:
+    out: set[str] = set()
+    if labs.get("qtcf_ms", 0) >= 450:
+        out.add("ribociclib")
+    if labs.get("lvef_percent", 100) < 50:
+        out |= ANTHRACYCLINES
+    if labs.get("hba1c_percent", 0) > 6.4:
+        out.add("alpelisib")
+    if labs.get("hba1c_percent", 0) >= 8.0:  # CAPItello-291 excluded 8.0% or more
+        out.add("capivasertib")
+    crcl = labs.get("crcl_ml_min", 200)
+    if crcl < 30:
+        out |= {"capecitabine", "zoledronic acid", "olaparib"}
+    if crcl < 20:
+        out.add("anastrozole")
+    return out
+
+
+def ground_truth_blocked(record: dict) -> set[str]:
+    out = lab_blocks(record.get("labs") or {})
+    for cond in record.get("conditions") or []:
+        out |= CONDITION_BLOCKS.get(cond, set())
+    for med in record.get("medications") or []:
+        out |= MEDICATION_BLOCKS.get(med, set())
+    return out
+
+
