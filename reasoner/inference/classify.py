@@ -196,14 +196,25 @@ def _relapse_date(record: Mapping) -> dt.date | None:
 def _endocrine_resistance(
     record: Mapping, therapies: list[_Therapy], drugs: DrugClasses, states: set[str], unknown: set[str]
 ) -> str:
-    """Primary / secondary / none / unknown, per the ESO-ESMO ABC 4/5 definitions."""
+    """Primary / secondary / none / unknown, per the ESO-ESMO ABC 4/5 definitions.
+
+    Unknown, never "none", when the record cannot tell: an endocrine therapy whose setting is
+    unknown (it may have been adjuvant, or an earlier metastatic line), or a first metastatic
+    endocrine line that stopped (an end date, or a later line started) without a recorded reason
+    or progression -- it may have stopped because the disease progressed.
+    """
     relapse = _relapse_date(record)
     adjuvant_et = [
         t for t in therapies
         if t.setting in ("adjuvant", "neoadjuvant") and any(drugs.is_endocrine(d) for d in t.drugs)
     ]
+    unknown_setting_et = [
+        t for t in therapies if not t.setting and any(drugs.is_endocrine(d) for d in t.drugs)
+    ]
     adjuvant_class = None
-    if not adjuvant_et:
+    if not adjuvant_et and unknown_setting_et:
+        unknown.add("adjuvant-et-relapse")
+    elif not adjuvant_et:
         states.add("no-prior-adjuvant-et")
     elif relapse is None:
         unknown.add("adjuvant-et-relapse")
@@ -225,16 +236,21 @@ def _endocrine_resistance(
             adjuvant_class = "none"
     if adjuvant_class in ("primary", "secondary"):
         return adjuvant_class
-    first_et = next(
-        (t for t in sorted(therapies, key=_sort_key)
-         if t.setting == "metastatic" and any(drugs.is_endocrine(d) for d in t.drugs)),
-        None,
-    )
+    if unknown_setting_et:
+        return "unknown"
+    metastatic = sorted((t for t in therapies if t.setting == "metastatic"), key=_sort_key)
+    first_et = next((t for t in metastatic if any(drugs.is_endocrine(d) for d in t.drugs)), None)
     if first_et is not None and first_et.progressed:
         at = first_et.progression_at
         if first_et.start is None or at is None:
             return "unknown"
         return "primary" if (at - first_et.start).days < SIX_MONTHS else "secondary"
+    if first_et is not None and first_et.end_reason is None:
+        followed = any(
+            t is not first_et and t.start and first_et.start and t.start > first_et.start for t in metastatic
+        )
+        if first_et.end is not None or followed:
+            return "unknown"  # stopped for a reason not recorded: progression cannot be excluded
     if adjuvant_class == "unknown" or "adjuvant-et-relapse" in unknown:
         return "unknown"
     return "none"
@@ -430,6 +446,9 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
             early_relapse_12 = True
     elif adjuvant_chemo:
         unknown.add("adjuvant-chemo-relapse")
+    unknown_setting = [t for t in therapies if not t.setting]
+    if any(drugs.is_chemo_like(d) for t in unknown_setting for d in t.drugs) and not early_relapse_12:
+        unknown.add("adjuvant-chemo-relapse")  # it may have been (neo)adjuvant chemotherapy
 
     if subtype == "HR+/HER2-":
         resistance = _endocrine_resistance(record, therapies, drugs, states, unknown)
@@ -451,7 +470,9 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
 
     quantities: dict[str, int | float] = {}
     line = None
-    if setting == "metastatic":
+    if setting == "metastatic" and not unknown_setting:
+        # a therapy of unknown setting may have been a metastatic line: the line is then unknown,
+        # and so is every quantity counted from the lines (criteria on them are MISSING_DATA)
         line = len(prior) + 1
         quantities.update(
             metastaticLine=line,

@@ -339,4 +339,39 @@ def check_structure(raw: Any, *, catalog, today: date) -> tuple[list[Finding], d
             f"as_of not given: the decision date is taken as today, {today.isoformat()}.",
             Severity.INFO,
         )
+    _therapy_settings(c, record)
     return c.findings, record
+
+
+def _therapy_settings(c: _Checker, record: dict) -> None:
+    """Derive the setting of therapies that lack one (``reasoner.ingest.therapy_setting``).
+
+    The contract does not require ``therapies[].setting``: a derived setting is written into the
+    normalised record with a warning that states the rule; one that cannot be derived stays absent
+    with a warning naming what is missing and what is unknown because of it.
+    """
+    from reasoner.ingest.therapy_setting import derive_setting, missing_for_setting
+
+    for i, therapy in enumerate(record.get("therapies") or []):
+        if not isinstance(therapy, dict) or therapy.get("setting"):
+            continue
+        path = f"therapies[{i}].setting"
+        derived = derive_setting(record, therapy)
+        if derived is not None:
+            therapy["setting"] = derived.setting
+            c.add(
+                path,
+                None,
+                f"{path} not given: derived as {derived.setting} because {derived.reason}. "
+                "Give the setting if it differs.",
+                Severity.WARNING,
+            )
+        else:
+            c.add(
+                path,
+                None,
+                f"{path} not given and not derivable (needs {missing_for_setting(record, therapy)}): "
+                "the line of metastatic therapy and endocrine resistance are unknown, and options that "
+                "depend on them are not offered (MISSING_DATA).",
+                Severity.WARNING,
+            )
