@@ -26,6 +26,23 @@ def blocked_drugs(kb):
     return blocked
 
 
+@pytest.fixture(scope="session")
+def hermit_run():
+    """HermiT, started once per test session: the knowledge base plus every example of the tests.
+
+    Returns the report and a function from (test module's prefix, example name) to the defined
+    classes HermiT inferred for that example.
+    """
+    from reasoner.ontology.hermit import run_with_examples
+    from tests.inference.test_hermit_agreement import EXAMPLES as AGREEMENT
+    from tests.ontology.test_owl import EXAMPLES as OWL
+
+    examples = {f"owl-{name}": ex[0] for name, ex in OWL.items()}
+    examples.update({f"agreement-{name}": ex for name, ex in AGREEMENT.items()})
+    report, classes = run_with_examples(examples, allow_missing=True)
+    return report, lambda prefix, name: classes[f"{prefix}-{name}"]
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-snapshots", action="store_true", default=False,
                      help="rewrite the golden files under tests/snapshots/ instead of comparing")

@@ -54,7 +54,6 @@ def test_missing_module_is_an_error_unless_allowed(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_wheel_carries_data_byte_identical(tmp_path):
-    pytest.importorskip("build")
     out = tmp_path / "dist"
     proc = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(REPO)],

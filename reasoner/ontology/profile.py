@@ -47,7 +47,7 @@ def owlapi_jars() -> list[Path]:
     folder = Path(os.environ.get(JARS_ENV) or DEFAULT_JARS)
     # One SLF4J binding (the silent one): Debian's folder holds several, which SLF4J warns about.
     jars = sorted(j for j in folder.glob("*.jar")
-                  if not (("slf4j" in j.name and j.name not in ("slf4j-api.jar", "slf4j-nop.jar"))))
+                  if not ("slf4j" in j.name and j.name not in ("slf4j-api.jar", "slf4j-nop.jar")))
     if not any(j.name.startswith("owlapi-distribution") for j in jars):
         raise KnowledgeBaseError(
             f"the OWL API jars are not in {folder}",

@@ -36,10 +36,10 @@ CATEGORY_CLASS = {"HER2-0": "HER2ZeroResult", "HER2-ultralow": "HER2UltralowResu
 
 
 @pytest.fixture(scope="module")
-def hermit_classes():
-    from reasoner.ontology import classify_examples
-
-    return classify_examples(EXAMPLES)
+def hermit_classes(hermit_run):
+    """The session's one HermiT run (tests/conftest.py), shared with tests/ontology/test_owl.py."""
+    _, classes_of = hermit_run
+    return {name: classes_of("agreement", name) for name in EXAMPLES}
 
 
 @pytest.mark.slow

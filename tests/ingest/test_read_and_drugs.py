@@ -21,8 +21,6 @@ REC = {"id": "r1", "sex": "female", "age": 60}
 @pytest.fixture(params=["fixture", "real"])
 def catalog(request):
     if request.param == "real":
-        if not REAL.is_file():
-            pytest.skip("ontology/drugs.ttl not written yet")
         return DrugCatalog.from_file(REAL)
     return DrugCatalog.from_file(FIXTURE)
 

@@ -1,7 +1,7 @@
 """The ontology as OWL 2 DL: it loads, imports resolve offline, HermiT finds it consistent and
 classifies example tumours and patients as expected.
 
-HermiT starts a JVM: it runs once for this module (fixture ``hermit``), over the knowledge base plus
+HermiT starts a JVM: it runs once per test session (fixture ``hermit_run`` in tests/conftest.py), over the knowledge base plus
 the example patients below. The tests run over whatever modules the top ontology imports and
 exist; ``test_every_import_resolves_offline`` fails while an imported module file is missing.
 """
@@ -17,7 +17,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from reasoner import resources
 from reasoner.ontology import load_merged_graph, to_rdfxml
-from reasoner.ontology.hermit import dl_safe_graph, run_with_examples
+from reasoner.ontology.hermit import dl_safe_graph
 
 H2N = "https://w3id.org/her2neg/kb/"
 ONTOLOGY = resources.ontology_dir()
@@ -187,10 +187,10 @@ FORBIDDEN_SUBSUMPTIONS = [
 
 
 @pytest.fixture(scope="module")
-def hermit():
-    """One HermiT run: the knowledge base plus the example patients."""
-    report, classes = run_with_examples({name: ex[0] for name, ex in EXAMPLES.items()}, allow_missing=True)
-    return report, classes
+def hermit(hermit_run):
+    """The session's one HermiT run (tests/conftest.py): the report and these examples' classes."""
+    report, classes_of = hermit_run
+    return report, {name: classes_of("owl", name) for name in EXAMPLES}
 
 
 # ---------------------------------------------------------------- loading

@@ -133,9 +133,7 @@ def test_no_regimen_mixes_endocrine_and_cytotoxic(kb):
 
 
 def test_no_regimen_mixes_endocrine_and_cytotoxic_classes(kb):
-    """The same check by drug class, once drugs.ttl is present."""
-    if not (ONTOLOGY / "drugs.ttl").exists():
-        pytest.skip("drugs.ttl not yet present")
+    """The same check by drug class."""
     mixed = rows(kb, """SELECT DISTINCT ?reg WHERE {
         ?reg h2n:hasComponent/h2n:drugOption ?e . ?e a/rdfs:subClassOf* h2n:EndocrineTherapy .
         ?reg h2n:hasComponent/h2n:drugOption ?c . ?c a/rdfs:subClassOf* h2n:CytotoxicChemotherapy }""")
@@ -143,8 +141,6 @@ def test_no_regimen_mixes_endocrine_and_cytotoxic_classes(kb):
 
 
 def test_referenced_drugs_and_classes_exist(kb):
-    if not (ONTOLOGY / "drugs.ttl").exists():
-        pytest.skip("drugs.ttl not yet present")
     missing = rows(kb, """SELECT DISTINCT ?d WHERE { { ?c h2n:drugOption ?d } UNION { ?c h2n:exposureDrug ?d }
         FILTER NOT EXISTS { ?d a/rdfs:subClassOf* h2n:Drug } }""")
     assert not missing, [local(d[0]) for d in missing]
