@@ -3,6 +3,7 @@
     python -m reasoner.ontology                 # HermiT: consistency, unsatisfiable classes, entailments
     python -m reasoner.ontology qc              # every QC query of queries/qc/ (zero rows = pass)
     python -m reasoner.ontology qc missing-label --engine oxigraph
+    python -m reasoner.ontology release --out dist   # merged, reasoned her2neg.owl (RDF/XML), dated version IRI
     python -m reasoner.ontology profile         # OWL API: OWL 2 DL violations of the whole and of each module
 
 Exit codes: 0 all good; 1 inconsistent, unsatisfiable classes or QC rows; 4 the knowledge base
@@ -28,8 +29,22 @@ def main(argv: list[str] | None = None) -> int:
     qc.add_argument("names", nargs="*", help="query stems (default: all)")
     qc.add_argument("--engine", choices=("rdflib", "oxigraph"), default="oxigraph")
     sub.add_parser("profile", help="OWL 2 DL profile check with the OWL API (each module alone and the whole)")
+    release = sub.add_parser("release", help="write the merged, reasoned her2neg.owl (RDF/XML)")
+    release.add_argument("--out", default="dist", help="output folder (default: dist)")
+    release.add_argument("--date", help="release date YYYY-MM-DD (default: today)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "release":
+            import datetime as dt
+            from pathlib import Path
+
+            from reasoner.ontology.release import build_release
+
+            built = build_release(Path(args.out), date=dt.date.fromisoformat(args.date) if args.date else None)
+            print(f"{built.path}: {built.triples} triples, version IRI {built.version_iri}, "
+                  f"{built.inferred_subclass_axioms} inferred subclass axioms, "
+                  f"{built.inferred_type_assertions} inferred class assertions")
+            return 0
         if args.command == "profile":
             from reasoner.ontology.profile import check_dl_profile
 
