@@ -37,6 +37,7 @@ from reasoner.errors import (
     KnowledgeBaseError,
     QueryError,
     ReasonerError,
+    UsageError,
 )
 from reasoner.kb import KnowledgeBase as _KnowledgeBase
 from reasoner.result import DISCLAIMER, Result
@@ -54,6 +55,7 @@ __all__ = [
     "ReasonerError",
     "Result",
     "Severity",
+    "UsageError",
     "ValidationOutcome",
     "__version__",
     "recommend",

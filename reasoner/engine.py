@@ -31,9 +31,8 @@ from reasoner.result.model import (
 from reasoner.validation import validate_record, validate_records
 from reasoner.vocab import H2N
 
-__all__ = ["Engine", "JURISDICTIONS"]
+__all__ = ["Engine"]
 
-JURISDICTIONS = {"US": "FDA", "EU": "EMA"}
 WARNING_QUERIES = (
     "et-chemo-combination",
     "tumor-marker-only-progression",
@@ -72,9 +71,9 @@ class Engine:
         (the reference); ``"fastpath"`` (default) evaluates the same queries compiled to Python
         (:mod:`reasoner.query.fastpath`, held to identical rows by the tests)."""
         if evaluator not in ("fastpath", "sparql"):
-            from reasoner.errors import ReasonerError
+            from reasoner.errors import UsageError
 
-            raise ReasonerError(f"unknown evaluator {evaluator!r}", hint="use fastpath or sparql")
+            raise UsageError(f"unknown evaluator {evaluator!r}", hint="use fastpath or sparql")
         self.kb = kb
         self.evaluator = evaluator
         self._compiled = None
@@ -377,11 +376,10 @@ class Engine:
         return any(classes.is_endocrine(d) for d in drugs) and any(
             classes.has(d, "CytotoxicChemotherapy") for d in drugs)
 
-    @staticmethod
-    def _jurisdiction_reason(rule: Rule, jurisdiction: str | None) -> Reason | None:
+    def _jurisdiction_reason(self, rule: Rule, jurisdiction: str | None) -> Reason | None:
         if jurisdiction is None:
             return None
-        agency = JURISDICTIONS[jurisdiction]
+        agency = self.kb.jurisdictions[jurisdiction]
         if jurisdiction in rule.endorsed_in:
             return None
         statuses = [a for a in rule.approvals if a.get("agency") == agency]
@@ -397,10 +395,7 @@ class Engine:
 
     def run(self, records: Sequence[Any], *, jurisdiction: str | None = None) -> list[Result]:
         """Results for many records, in input order (one batch of SPARQL queries)."""
-        if jurisdiction is not None and jurisdiction not in JURISDICTIONS:
-            from reasoner.errors import ReasonerError
-
-            raise ReasonerError(f"unknown jurisdiction {jurisdiction!r}", hint="use US or EU")
+        jurisdiction = self.kb.jurisdiction(jurisdiction)
         prepared = self._prepare_many(records)
         runnable = [p for p in prepared if p.status == "ok"]
         graphs: dict[str, Any] = {}

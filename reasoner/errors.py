@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "ReasonerError",
+    "UsageError",
     "InputError",
     "FhirError",
     "KnowledgeBaseError",
@@ -31,6 +32,12 @@ class ReasonerError(Exception):
         if hint:
             text = f"{text} ({hint})"
         super().__init__(text)
+
+
+class UsageError(ReasonerError):
+    """A call with a value the API or the command does not take (an unknown jurisdiction, evaluator...)."""
+
+    exit_code = 2
 
 
 class InputError(ReasonerError):

@@ -157,6 +157,11 @@ class KnowledgeBase:
         self.labels: dict[str, str] = {
             r["s"]: r["label"] for r in self._q("SELECT ?s ?label WHERE { ?s rdfs:label ?label }")
         }
+        #: Jurisdiction code (US, EU) -> the agency whose approvals count there (ontology: h2n:Jurisdiction).
+        self.jurisdictions: dict[str, str] = {
+            str(r["code"]): str(r["agency"]) for r in self._q("""SELECT ?code ?agency WHERE {
+                ?j a h2n:Jurisdiction ; skos:notation ?code ; h2n:regulatoryAgency ?agency }""")
+        }
         self.notations: dict[str, str] = {
             r["s"]: r["n"] for r in self._q("SELECT ?s ?n WHERE { ?s skos:notation ?n }")
         }
@@ -307,6 +312,21 @@ class KnowledgeBase:
         """``version`` of the result contract: the release and the date the content is current to."""
         current = self.current_to or dt.date.today().isoformat()
         return f"her2neg-kb {self.version} (content current to {current})"
+
+    def jurisdiction(self, value: str | None) -> str | None:
+        """A jurisdiction code as the knowledge base knows it (case-insensitive), or None for none.
+
+        Raises :class:`~reasoner.errors.UsageError` (exit code 2) for a code the knowledge base
+        does not define.
+        """
+        if value is None:
+            return None
+        code = str(value).strip().upper()
+        if code not in self.jurisdictions:
+            from reasoner.errors import UsageError
+
+            raise UsageError(f"unknown jurisdiction {value!r}", hint="use " + " or ".join(sorted(self.jurisdictions)))
+        return code
 
     def term(self, local: str) -> str:
         return str(H2N[local])

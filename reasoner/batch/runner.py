@@ -238,10 +238,10 @@ def run_batch(
     csv_path = csv_path_for(out_path)
     if chunk_size < 1:
         raise BatchError("the chunk size must be at least 1")
-    if jurisdiction is not None:
-        jurisdiction = jurisdiction.upper()
-        if jurisdiction not in ("US", "EU"):
-            raise BatchError(f"unknown jurisdiction {jurisdiction!r}", hint="use US or EU")
+    if jurisdiction is not None:  # the codes the knowledge base defines (h2n:Jurisdiction)
+        from reasoner.kb import KnowledgeBase
+
+        jurisdiction = KnowledgeBase.default().jurisdiction(jurisdiction)
     jobs = max(1, jobs or os.cpu_count() or 1)
     shard_t = _parse_shard(shard)
     summary = BatchSummary(out_path=str(out_path), csv_path=str(csv_path), jobs=jobs, shard=shard_t)

@@ -98,11 +98,8 @@ def recommend(
     try:
         if format not in ("table", "json", "turtle"):
             raise typer.BadParameter("use table, json or turtle", param_hint="--format")
-        if jurisdiction is not None:
-            jurisdiction = jurisdiction.upper()
-            if jurisdiction not in ("US", "EU"):
-                raise typer.BadParameter("use US or EU", param_hint="--jurisdiction")
         kb = _kb()
+        jurisdiction = kb.jurisdiction(jurisdiction)
         inputs = [item for path in files for item in _load(path)]
         records = [raw for _, raw in inputs]
         if format == "turtle":

@@ -112,6 +112,36 @@ def test_jurisdiction_us_drops_withdrawn_atezolizumab(tmp_path):
     assert not any("atezolizumab" in o.drugs for o in us.options)
 
 
+@pytest.mark.parametrize("command", [
+    ("recommend", "examples/patients/hr-first-line-postmenopausal.json", "--jurisdiction", "JP"),
+    ("batch", "examples/patients/hr-first-line-postmenopausal.json", "--out", "{tmp}/out.jsonl", "--jurisdiction", "JP"),
+])
+def test_unknown_jurisdiction_is_a_usage_error(tmp_path, command):
+    """Exit code 2 (usage), with the codes the knowledge base defines; not an internal error."""
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    args[1] = str(ROOT / args[1])
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert "EU or US" in result.output
+
+
+def test_jurisdictions_are_knowledge(kb):
+    """The jurisdictions and their agencies come from the ontology (h2n:Jurisdiction)."""
+    assert kb.jurisdictions == {"US": "FDA", "EU": "EMA"}
+    assert kb.jurisdiction("eu") == "EU"
+
+
+def test_unknown_jurisdiction_or_evaluator_from_the_api():
+    from reasoner.engine import Engine
+
+    record = json.loads((ROOT / "examples/patients/hr-first-line-postmenopausal.json").read_text())
+    with pytest.raises(reasoner.UsageError):
+        reasoner.recommend(record, jurisdiction="XX")
+    with pytest.raises(reasoner.UsageError) as info:
+        Engine(reasoner.KnowledgeBase.default(), evaluator="magic")
+    assert info.value.exit_code == 2
+
+
 def test_python_m_reasoner_and_walkthrough():
     import os
 
