@@ -74,6 +74,7 @@ def test_wheel_carries_data_byte_identical(tmp_path):
                 different.append(inside)
         assert not missing, f"not in the wheel: {missing}"
         assert not different, f"not byte-identical in the wheel: {different}"
+        assert "reasoner/py.typed" in names, "the package is typed (PEP 561): py.typed must ship"
         site = tmp_path / "site"
         archive.extractall(site)
 
