@@ -332,6 +332,8 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     state_of(her2_category, HER2_STATES, "her2-category")
     if er_low:
         states.add("er-low")
+    elif receptors.get("er_percent") is None and _receptor_status(receptors, "er"):
+        unknown.add("er-low")  # ER positive without a percentage: whether it is 1-10% is not known
 
     setting = record.get("setting")
     lrr = record.get("locoregional_recurrence") or {}
@@ -467,6 +469,8 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     latest = max(progressed_therapies, key=lambda t: (t.progression_at or dt.date.min, t.index), default=None)
     if latest is not None and latest.basis and latest.basis <= MARKER_BASES:
         states.add("marker-only-progression")
+    elif latest is not None and not latest.basis:
+        unknown.add("progression-basis")  # how the latest progression was shown is not recorded
 
     quantities: dict[str, int | float] = {}
     line = None
