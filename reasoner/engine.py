@@ -63,6 +63,18 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+def _message(message: str, row: dict) -> str:
+    """A contraindication's message for one row: ``{value}`` is the lab value that crossed the
+    threshold, ``{medication}`` the concomitant medication as the record names it."""
+    value = row.get("value")
+    if value is not None:
+        message = message.replace("{value}", _value_text(value))
+    if "{medication}" in message:
+        trigger = str(row.get("trigger") or "")
+        message = message.replace("{medication}", trigger[:1].upper() + trigger[1:])
+    return message
+
+
 class Engine:
     """Runs the pipeline against one loaded :class:`~reasoner.kb.KnowledgeBase`."""
 
@@ -239,8 +251,7 @@ class Engine:
             drug = kb.labels.get(row["drug"])
             if drug is None:
                 continue
-            text = info.message.replace("{value}", _value_text(row["value"])) if row.get("value") is not None \
-                else info.message
+            text = _message(info.message, row)
             (blocked if info.action == "block" else cautioned)[drug].append(text)
             cited.update(info.sources)
 
@@ -329,6 +340,13 @@ class Engine:
         for name in WARNING_QUERIES:
             for row in sorted(rows.get(name, []), key=lambda r: (r.get("therapyIndex") or 0, r["message"])):
                 warnings.append(Warning(row["code"], row["message"]))
+
+        for name in p.record.get("medications") or []:
+            if name.lower() not in kb.medication_names:
+                warnings.append(Warning("UNKNOWN_MEDICATION", (
+                    f"medications: '{name}' is not a medication the knowledge base knows: it is kept, but its "
+                    "interactions (CYP3A4/CYP2D6/P-gp, anticoagulation, QT, glucose-lowering) are not checked. "
+                    "Check it against the labels of the options, or give its generic (INN) name.")))
 
         options.sort(key=lambda o: (self.kb.rules[self.kb.term(o.id)].rank, o.id))
         excluded.sort(key=lambda e: e.id)
@@ -437,10 +455,8 @@ class Engine:
         for row in rows.get("contraindicated-drugs", []):
             if self.kb.labels.get(row["drug"]) == drug:
                 info = self.kb.contraindications[row["contraindication"]]
-                value = row.get("value")
                 out["contraindications"].append({
-                    "action": info.action, "type": info.kind,
-                    "text": info.message.replace("{value}", _value_text(value)) if value is not None else info.message,
+                    "action": info.action, "type": info.kind, "text": _message(info.message, row),
                 })
         statuses: dict[str, list] = defaultdict(list)
         for r in rows.get("criterion-status", []):

@@ -287,6 +287,21 @@ class KnowledgeBase:
                 sources=tuple(sorted({x["v"] for x in ci_sources.get(r["c"], [])})),
             )
 
+        # Every concomitant-medication name the knowledge base reasons over: the names and synonyms of
+        # the medication individuals, the names single contraindications are triggered by, and the
+        # drugs of the knowledge base. Any other name is kept but reported (UNKNOWN_MEDICATION).
+        self.medication_names: frozenset[str] = frozenset(
+            [r["n"].lower() for r in self._q("""SELECT ?n WHERE { ?m a h2n:ConcomitantMedication .
+                { ?m rdfs:label ?n } UNION { ?m skos:altLabel ?n } }""")]
+            + [r["n"].lower() for r in self._q(
+                "SELECT ?n WHERE { ?c a h2n:Contraindication ; h2n:triggeredByMedication ?n }")]
+            + [name.lower() for name in self.drug_iris]
+            + [r["n"].lower() for r in self._q("SELECT ?d ?n WHERE { ?d skos:altLabel ?n }")
+               if r["d"] in set(self.drug_iris.values())])
+        self.interaction_count = sum(
+            1 for r in self._q("SELECT ?c WHERE { ?c a h2n:Contraindication . "
+                               "{ ?c h2n:triggeredByMedicationClass ?k } UNION { ?c h2n:triggeredByMedication ?k } }"))
+
     # -- facts for the CLI's `kb info` -------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
@@ -303,6 +318,8 @@ class KnowledgeBase:
             "advice_rules": sum(1 for r in self.rules.values() if r.kind == "AdviceRule"),
             "criteria": len(self.criteria),
             "contraindications": len(self.contraindications),
+            "interactions": self.interaction_count,
+            "concomitant_medications": len(self._q("SELECT ?m WHERE { ?m a h2n:ConcomitantMedication }")),
             "sources": len(self.sources),
             "mappings": int(mappings[0]["n"]),
         }

@@ -36,12 +36,25 @@ CONDITION_BLOCKS: dict[str, set[str]] = {
     "severe_hepatic_impairment": {"anastrozole", "capecitabine", "fulvestrant", "toremifene", "doxorubicin",
                                   "epirubicin", "docetaxel"},
 }
+# Labels that say "avoid" with a strong CYP3A inhibitor: Ibrance 7.1, Kisqali 7.1, Afinitor 7,
+# Truqap 4.5/7.1, Lynparza 7, Orserdu 7 (Verzenio: ketoconazole only; others are a dose change).
+_STRONG_3A4_INHIBITOR = {"palbociclib", "ribociclib", "everolimus", "capivasertib", "olaparib", "elacestrant"}
+# Labels that say "avoid" with a strong CYP3A inducer: the three CDK4/6 inhibitors (7.2), Afinitor 7,
+# Truqap 4.5, Lynparza 7, Orserdu 7, Piqray 7.
+_STRONG_3A4_INDUCER = CDK46 | {"everolimus", "capivasertib", "olaparib", "elacestrant", "alpelisib"}
 MEDICATION_BLOCKS: dict[str, set[str]] = {
     "amiodarone": {"ribociclib"},                   # QT-prolonging drug: avoid
-    "clarithromycin": {"ribociclib"},               # strong CYP3A4 inhibitor: avoid
-    "ketoconazole": {"ribociclib", "everolimus", "elacestrant"},
+    "clarithromycin": _STRONG_3A4_INHIBITOR,         # strong CYP3A4 inhibitor: avoid
+    "itraconazole": _STRONG_3A4_INHIBITOR,
+    "ketoconazole": _STRONG_3A4_INHIBITOR | {"abemaciclib"},  # Verzenio 7.1: avoid ketoconazole
+    "rifampicin": _STRONG_3A4_INDUCER,
+    "rifampin": _STRONG_3A4_INDUCER,
+    "carbamazepine": _STRONG_3A4_INDUCER,
+    "fluconazole": {"olaparib", "elacestrant"},      # moderate CYP3A inhibitor: Lynparza 7, Orserdu 7 avoid
     "brivudine": {"capecitabine", "fluorouracil"},  # SmPC ABS
     "estradiol": {"anastrozole"},                   # Arimidex SmPC ABS
+    "insulin": {"capivasertib", "inavolisib"},      # Truqap SmPC 4.4; Itovebi USPI 5.1 (not studied)
+    "insulin glargine": {"capivasertib", "inavolisib"},
 }
 
 

@@ -171,6 +171,13 @@ class CompiledKnowledge:
                            ("triggeredByMedication", "medications")):
             for r in select(f"SELECT ?ci ?t WHERE {{ ?ci a h2n:Contraindication ; h2n:{prop} ?t }}"):
                 getattr(self.contraindications[r["ci"]], attr).add(r["t"])
+        # Medication classes: every name (label or synonym) of a medication typed with the class.
+        class_names: dict[str, set[str]] = defaultdict(set)
+        for r in select("""SELECT ?class ?name WHERE { ?med a ?class .
+                           { ?med rdfs:label ?name } UNION { ?med skos:altLabel ?name } }"""):
+            class_names[r["class"]].add(r["name"])
+        for r in select("SELECT ?ci ?k WHERE { ?ci a h2n:Contraindication ; h2n:triggeredByMedicationClass ?k }"):
+            self.contraindications[r["ci"]].medications |= class_names.get(r["k"], set())
         for r in select("SELECT ?ci ?q WHERE { ?ci a h2n:Contraindication ; h2n:quantity ?q }"):
             self.contraindications[r["ci"]].quantity = r["q"]
         for key, prop in (("minI", "minInclusive"), ("minE", "minExclusive"),
