@@ -29,7 +29,7 @@ from reasoner.result.model import (
     Warning,
 )
 from reasoner.validation import validate_record, validate_records
-from reasoner.vocab import H2N
+from reasoner.vocab import H2N, local_name
 
 __all__ = ["Engine"]
 
@@ -55,6 +55,20 @@ class _Prepared:
     extra_advice: tuple[Advice, ...] = ()
     graph: Any = None  # the patient graph validation already built (reused, never rebuilt)
     extra_warnings: tuple[Warning, ...] = ()
+
+
+def _text_id(raw: Any) -> str | None:
+    """The record's id when it is text that can be written out (no lone surrogate), else None."""
+    from reasoner.ingest.limits import has_lone_surrogate
+
+    pid = raw.get("id") if isinstance(raw, dict) else None
+    return pid if isinstance(pid, str) and not has_lone_surrogate(pid) else None
+
+
+def _not_evaluable_text(kb: KnowledgeBase, criterion_iri: str) -> str:
+    label = kb.criteria[criterion_iri].label if criterion_iri in kb.criteria else local_name(criterion_iri)
+    return (f"the knowledge base criterion '{label}' ({criterion_iri}) could not be evaluated: "
+            "not offered until it can be (knowledge-base error, report it)")
 
 
 def _value_text(value: Any) -> str:
@@ -112,7 +126,7 @@ class Engine:
                     imported = bundle_to_record(raw)
                 except FhirError as exc:
                     entry = ValidationEntry("violation", exc.where or "bundle", exc.message)
-                    return raw, (), _Prepared(index, None, raw.get("id"), (), None, None, "invalid",
+                    return raw, (), _Prepared(index, None, _text_id(raw), (), None, None, "invalid",
                                               extra_validation=(entry,))
                 raw = imported.record
                 fhir_warnings = tuple(Warning(w["code"], w["text"]) for w in imported.report.warnings())
@@ -144,7 +158,7 @@ class Engine:
         if outcome is None:
             outcome = validate_record(raw)
         findings = tuple(outcome.findings)
-        patient_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        patient_id = _text_id(raw)
         if not outcome.ok or outcome.record is None:
             advice = ()
             if any("her2_ish" in f.path for f in outcome.violations):
@@ -367,11 +381,17 @@ class Engine:
     def _criteria_outcome(self, rule: Rule, statuses: list[tuple[str, str]]) -> tuple[list[Reason], list[str]]:
         reasons: list[Reason] = []
         cautions: list[str] = []
+        # Fail closed: a criterion of the rule that yields no status (or a status no one knows)
+        # cannot count as met; it excludes the option.
+        evaluated = {c for c, s in statuses if s in ("met", "not_met", "unknown")}
+        for criterion_iri in sorted(self.kb.rule_criteria.get(rule.iri, frozenset()) - evaluated):
+            reasons.append(self._reason("MISSING_DATA", _not_evaluable_text(self.kb, criterion_iri)))
         for criterion_iri, status in sorted(statuses):
             if status == "met":
                 continue
             criterion = self.kb.criteria.get(criterion_iri)
-            if criterion is None:
+            if criterion is None or status not in ("not_met", "unknown"):
+                reasons.append(self._reason("MISSING_DATA", _not_evaluable_text(self.kb, criterion_iri)))
                 continue
             if status == "unknown":
                 if criterion.negated and (criterion.unknown_caution or rule.kind == "AdviceRule"):

@@ -117,6 +117,7 @@ class KnowledgeBase:
     def __init__(self, backend: QueryBackend, files: tuple[Path, ...]):
         self.backend = backend
         self.files = files
+        self._check_evaluable()
         self._read_metadata()
 
     @classmethod
@@ -146,6 +147,26 @@ class KnowledgeBase:
 
     def _q(self, body: str) -> list[dict]:
         return self.backend.select(PREFIXES + body)
+
+    def _check_evaluable(self) -> None:
+        """Fail closed on knowledge neither evaluator can evaluate (``queries/qc/criterion-not-evaluable.rq``).
+
+        A criterion of an unknown kind, or without what its kind needs, would yield no status and
+        so count as met; such a knowledge base does not load.
+        """
+        from reasoner.resources import queries_dir
+
+        path = queries_dir() / "qc" / "criterion-not-evaluable.rq"
+        try:
+            rows = self.backend.select(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise KnowledgeBaseError(f"the QC query cannot be read: {exc}", where=str(path)) from exc
+        if rows:
+            first = rows[0]
+            more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+            raise KnowledgeBaseError(
+                f"criterion {first['entity']} of {first['value']} cannot be evaluated: {first['message']}{more}",
+                where=str(path.name), hint="fix the criterion in the ontology; the knowledge base is refused")
 
     def _read_metadata(self) -> None:
         header = self._q("""SELECT ?version ?info WHERE {
@@ -220,6 +241,12 @@ class KnowledgeBase:
                 negated=bool(r.get("neg")),
                 unknown_caution=r.get("caution"),
             )
+
+        #: every criterion each rule names (a criterion without a status row excludes the rule)
+        self.rule_criteria: dict[str, frozenset[str]] = {
+            rule: frozenset(r["c"] for r in rows)
+            for rule, rows in _group(self._q("SELECT ?rule ?c WHERE { ?rule h2n:hasCriterion ?c }"), "rule").items()
+        }
 
         self.rules: dict[str, Rule] = {}
         rule_rows = self._q("""SELECT ?r ?kind ?label ?code ?regimen ?intent ?pref ?rank ?line ?acode ?atext WHERE {

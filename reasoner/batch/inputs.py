@@ -44,9 +44,14 @@ def _is_jsonl(path: Path) -> bool:
         return True
     if path.suffix.lower() != ".json":
         return False
+    from reasoner.ingest.limits import MAX_RECORD_BYTES
+
     with path.open("rb") as fh:  # a .json file whose first two non-blank lines are objects
         lines = []
-        for raw in fh:
+        for _ in range(10_000):  # bounded reads: a huge one-line file is not read whole here
+            raw = fh.readline(MAX_RECORD_BYTES + 1)
+            if not raw:
+                break
             if raw.strip():
                 lines.append(raw.strip())
             if len(lines) == 2:
@@ -54,14 +59,33 @@ def _is_jsonl(path: Path) -> bool:
     return len(lines) == 2 and all(ln.startswith(b"{") and ln.endswith(b"}") for ln in lines)
 
 
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"
+
+
 def _iter_jsonl(path: Path) -> Iterator[tuple[str, Any]]:
     from reasoner.ingest.json_record import parse_json_records
 
+    from reasoner.ingest.limits import MAX_RECORD_BYTES
+
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
+        number = 0
+        while True:
+            raw = fh.readline(MAX_RECORD_BYTES + 1)
+            if not raw:
+                break
+            number += 1
+            key = f"{path}:{number}"
+            if len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the line, in bounded reads
+                    raw = fh.readline(MAX_RECORD_BYTES + 1)
+                yield key, Unreadable(f"the line is longer than {MAX_RECORD_BYTES:,} bytes; "
+                                      "one record is far smaller")
+                continue
             if not raw.strip():
                 continue
-            key = f"{path}:{number}"
             try:
                 text = raw.decode("utf-8")
                 yield key, parse_json_records(text, key, json_lines=False)[0][1]
@@ -77,12 +101,13 @@ def _iter_file(path: Path) -> Iterator[tuple[str, Any]]:
         return
     from reasoner.cli.inputs import load_inputs
     from reasoner.ingest.json_record import decode_text, parse_json_records
+    from reasoner.ingest.limits import read_limited
 
     try:
         if path.suffix.lower() == ".json":
             # read without the duplicate-id check of read_records: the batch reports duplicates
             items = load_inputs(path) if _looks_fhir(path) else parse_json_records(
-                decode_text(path.read_bytes(), str(path)), str(path), json_lines=False)
+                decode_text(read_limited(path), str(path)), str(path), json_lines=False)
         else:
             items = load_inputs(path)
     except InputError as exc:
@@ -114,5 +139,8 @@ def count_inputs(inputs: Path | str | Iterable[Path | str]) -> int | None:
             if not _is_jsonl(file):
                 return None
             with file.open("rb") as fh:
-                total += sum(1 for line in fh if line.strip())
+                for block in iter(lambda: fh.read(1 << 20), b""):  # bounded memory, not line by line
+                    total += block.count(b"\n")
+                if file.stat().st_size and not _ends_with_newline(file):
+                    total += 1
     return total

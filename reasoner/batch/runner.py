@@ -25,6 +25,7 @@ from typing import Any
 
 from reasoner.batch.inputs import Unreadable, count_inputs, iter_inputs
 from reasoner.errors import InputError, ReasonerError
+from reasoner.textsafe import csv_cell, json_dumps
 
 __all__ = ["BatchSummary", "BatchError", "run_batch", "csv_path_for", "merge_shards", "CSV_COLUMNS",
            "DEFAULT_CHUNK_SIZE"]
@@ -87,14 +88,14 @@ def csv_path_for(out_path: Path) -> Path:
 def _csv_row(data: dict) -> list:
     cls = data.get("classification") or {}
     options = data.get("options") or []
-    return [
+    return [csv_cell(v) for v in (
         data.get("input", ""), data.get("patient") or "", data.get("status", ""),
         cls.get("subtype") or "", cls.get("her2_category") or "",
         "" if cls.get("line") is None else cls.get("line"), len(options),
         options[0]["id"] if options else "",
         ";".join(a["code"] for a in data.get("advice") or []),
         ";".join(w["code"] for w in data.get("warnings") or []),
-    ]
+    )]
 
 
 # -- the work done in a worker (or in the parent with --jobs 1) --------------------------------
@@ -114,7 +115,9 @@ def _init_worker(jurisdiction: str | None) -> None:
 def _unprocessable(engine: Any, raw: Any, message: str, jurisdiction: str | None) -> Any:
     from reasoner.result.model import Result, ValidationEntry
 
-    pid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+    from reasoner.engine import _text_id
+
+    pid = _text_id(raw)
     return Result(
         patient=pid, status="invalid", knowledge_base=engine._kb_info(()),
         classification={"subtype": None, "her2_category": None, "er_low": None, "line": None,
@@ -156,7 +159,8 @@ def process_chunk(chunk: list[tuple[str, Any]], engine: Any = None,
     for (key, _), result, bad in zip(chunk, results, failed, strict=True):
         data = result.to_dict()
         data["input"] = key
-        out.append((json.dumps(data, ensure_ascii=False), result.status, bad))
+        # text-safe JSON: a lone surrogate or a control character in a key cannot break the line
+        out.append((json_dumps(data), result.status, bad))
     return out
 
 

@@ -26,9 +26,12 @@ import typer
 from rich.console import Console
 
 from reasoner.errors import QueryError, ReasonerError
+from reasoner.textsafe import json_dumps, one_line
+from reasoner.textsafe import terminal as _t
 
 EXIT_INVALID = 10
 EXIT_OUT_OF_SCOPE = 11
+RECOMMEND_CHUNK = 200  # records reasoned over together by `recommend` (output streamed per chunk)
 
 HELP = """her2neg: treatment options for HER2-negative breast cancer, with the reasons, the evidence,
 the options ruled out and what to test next (knowledge graph + SHACL + SPARQL)."""
@@ -59,9 +62,9 @@ def _fail(exc: BaseException) -> None:
     if _state["trace"]:
         raise exc
     if isinstance(exc, ReasonerError):
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {_t(exc)}", highlight=False)
         raise typer.Exit(exc.exit_code)
-    err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (run with --trace for details)",
+    err.print(f"[red]internal error:[/red] {type(exc).__name__}: {_t(exc)} (run with --trace for details)",
               highlight=False)
     raise typer.Exit(1)
 
@@ -107,18 +110,30 @@ def recommend(
             for raw in records:
                 graph, result = kb.engine.patient_graph(raw)
                 statuses.append(result.status)
-                out.print(f"# {result.patient}: status {result.status}", highlight=False)
+                out.print(f"# {one_line(result.patient)}: status {result.status}", highlight=False, markup=False)
                 out.print(graph.serialize(format="turtle"), highlight=False, markup=False)
             raise typer.Exit(_status_exit(statuses))
-        results = kb.recommend_many(records, jurisdiction=jurisdiction)
-        if format == "json":
-            payload = [r.to_dict() for r in results]
-            text = json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False)
-            out.print(text, highlight=False, markup=False)
-        else:
-            for (label, _), result in zip(inputs, results, strict=True):
-                render_result(out, result, source=label)
-        raise typer.Exit(_status_exit([r.status for r in results]))
+        # In chunks, printed as they are done: memory does not grow with the number of records.
+        statuses = []
+        many = len(records) > 1
+        if format == "json" and many:
+            out.print("[", highlight=False, markup=False)
+        for start in range(0, len(records), RECOMMEND_CHUNK):
+            chunk = records[start:start + RECOMMEND_CHUNK]
+            results = kb.recommend_many(chunk, jurisdiction=jurisdiction)
+            for i, result in enumerate(results, start=start):
+                statuses.append(result.status)
+                if format == "json":
+                    text = json_dumps(result.to_dict(), indent=2)
+                    if many:  # exactly json.dumps(list, indent=2), one element at a time
+                        text = "\n".join("  " + line for line in text.split("\n"))
+                        text += "," if i < len(records) - 1 else ""
+                    out.print(text, highlight=False, markup=False)
+                else:
+                    render_result(out, result, source=inputs[i][0])
+        if format == "json" and many:
+            out.print("]", highlight=False, markup=False)
+        raise typer.Exit(_status_exit(statuses))
     except (typer.Exit, typer.BadParameter):
         raise
     except Exception as exc:  # noqa: BLE001 - one-line errors by default
@@ -144,14 +159,14 @@ def validate(
             if not outcome.ok:
                 worst = EXIT_INVALID
         if format == "json":
-            out.print(json.dumps(report, indent=2, ensure_ascii=False, default=str), highlight=False, markup=False)
+            out.print(json_dumps(report, indent=2, default=str), highlight=False, markup=False)
         else:
             for item in report:
                 mark = "[green]valid[/green]" if item["ok"] else "[red]invalid[/red]"
-                out.print(f"{item['source']}: {mark}")
+                out.print(f"{_t(item['source'])}: {mark}", highlight=False)
                 for f in item["findings"]:
                     colour = "red" if f["severity"] == "violation" else "yellow"
-                    out.print(f"  [{colour}]{f['severity']}[/{colour}] {f['path']}: {f['message']}",
+                    out.print(f"  [{colour}]{f['severity']}[/{colour}] {_t(f['path'])}: {_t(f['message'])}",
                               highlight=False)
         raise typer.Exit(worst)
     except typer.Exit:
@@ -179,7 +194,7 @@ def explain(
         inputs = _load(file)
         explanation = _kb().engine.explain(inputs[0][1], canonical)
         if format == "json":
-            out.print(json.dumps(explanation, indent=2, ensure_ascii=False), highlight=False, markup=False)
+            out.print(json_dumps(explanation, indent=2), highlight=False, markup=False)
         else:
             render_explanation(out, explanation)
     except typer.Exit:
@@ -203,7 +218,7 @@ def query(
     try:
         if list_ or name is None:
             for q in catalog().values():
-                out.print(f"[bold]{q.name}[/bold] ({q.kind}): {q.summary}", highlight=False)
+                out.print(f"[bold]{_t(q.name)}[/bold] ({_t(q.kind)}): {_t(q.summary)}", highlight=False)
             return
         named = get_query(name)
         bindings: dict[str, Any] = {}
@@ -232,15 +247,16 @@ def import_fhir(
     from reasoner.ingest.fhir import bundle_to_record
 
     try:
-        try:
-            data = bundle.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read the file: {exc.strerror}", where=str(bundle)) from exc
+        from reasoner.ingest.limits import read_limited
+
+        if not bundle.exists():
+            raise InputError("file not found", where=str(bundle))
+        data = read_limited(bundle)
         imported = bundle_to_record(data)
         payload: dict[str, Any] = {"record": imported.record}
         if report:
             payload["report"] = imported.report.to_dict()
-        out.print(json.dumps(payload, indent=2, ensure_ascii=False, default=str), highlight=False, markup=False)
+        out.print(json_dumps(payload, indent=2, default=str), highlight=False, markup=False)
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
 

@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
 
         from reasoner.batch import run_batch
         from reasoner.cli import EXIT_INVALID, EXIT_OUT_OF_SCOPE, _fail
+        from reasoner.textsafe import visible
 
         console = Console(stderr=True, soft_wrap=True)
         try:
@@ -51,11 +52,12 @@ def register(app: typer.Typer) -> None:
                 + (f" (resumed after {summary.resumed})" if summary.resumed else "")
                 + (f"; {summary.unprocessable} could not be processed" if summary.unprocessable else "")
                 + f"; {summary.seconds:.1f} s, {rate:.0f} records/s on {summary.jobs} job(s)", highlight=False)
-            console.print(f"results: {summary.out_path}\nsummary: {summary.csv_path}", highlight=False)
+            console.print(f"results: {visible(summary.out_path)}\nsummary: {visible(summary.csv_path)}",
+                          highlight=False, markup=False)
             if summary.duplicates:
                 console.print(f"[yellow]{len(summary.duplicates)} duplicate patient id(s):[/yellow]")
                 for pid, keys in list(summary.duplicates.items())[:20]:
-                    console.print(f"  {pid}: {', '.join(keys)}", highlight=False, markup=False)
+                    console.print(f"  {visible(pid)}: {visible(', '.join(keys))}", highlight=False, markup=False)
         if summary.invalid:
             raise typer.Exit(EXIT_INVALID)
         if summary.out_of_scope:

@@ -1,8 +1,13 @@
-"""Reading input files for the CLI: JSON, JSON Lines, Turtle/JSON-LD or a FHIR bundle."""
+"""Reading input files for the CLI: JSON, JSON Lines, Turtle/JSON-LD or a FHIR bundle.
+
+The same reader and limits as ``her2neg batch`` (:mod:`reasoner.batch.inputs`,
+:mod:`reasoner.ingest.limits`): the same bytes give the same records everywhere; only what is
+done with an unreadable record differs (here it stops the command with exit 3, in a batch it
+becomes an ``invalid`` result line).
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,34 +25,38 @@ def _is_fhir(data: Any) -> bool:
 
 
 def load_inputs(path: Path) -> list[tuple[str, Any]]:
-    """Records in a file, each with a label for messages (``file``, ``file#2``, ``file:line``).
+    """Records in a file or folder, each with a label for messages (``file``, ``file#2``, ``file:line``).
 
     FHIR bundles (detected by content) are mapped to a patient record first; everything else is
     read by :func:`reasoner.ingest.read_records` (JSON object, JSON array, JSON Lines, Turtle,
-    JSON-LD), which reports unreadable input and duplicate ids as :class:`InputError`.
+    JSON-LD), which reports unreadable input and duplicate ids as :class:`InputError`. A folder is
+    read as ``her2neg batch`` reads it (every record file below it, sorted).
     """
+    from reasoner.batch.inputs import _files
     from reasoner.ingest import read_records
+    from reasoner.ingest.json_record import decode_text, parse_json_records
+    from reasoner.ingest.limits import read_limited
 
+    path = Path(path)
     if not path.exists():
         raise InputError("file not found", where=str(path))
     if path.is_dir():
         items: list[tuple[str, Any]] = []
-        for child in sorted(path.iterdir()):
-            if child.suffix.lower() in (".json", ".jsonl", ".ndjson", ".ttl", ".jsonld"):
-                items.extend(load_inputs(child))
+        for child in _files(path):
+            items.extend(load_inputs(child))
         return items
-    if path.suffix.lower() in (".json", ".ndjson"):
-        try:
-            data = json.loads(path.read_bytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            data = None
-        if data is not None and _is_fhir(data):
-            # The engine maps the bundle itself, so its mapping conflicts reach the result.
-            return [(str(path), data)]
-    if path.suffix.lower() == ".ndjson":
-        text = path.read_bytes()
-        if _is_fhir(text):
-            from reasoner.ingest.fhir import bundle_to_record
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".ndjson"):
+        data = read_limited(path)
+        if b'"resourceType"' in data[:4096] or suffix == ".ndjson":
+            if suffix == ".json":
+                # the guarded parser (depth, number size, duplicate keys), never a bare json.loads
+                value = parse_json_records(decode_text(data, str(path)), str(path), json_lines=False)[0][1]
+                if _is_fhir(value):
+                    # The engine maps the bundle itself, so its mapping conflicts reach the result.
+                    return [(str(path), value)]
+            elif _is_fhir(data):
+                from reasoner.ingest.fhir import bundle_to_record
 
-            return [(str(path), bundle_to_record(text).record)]
+                return [(str(path), bundle_to_record(data).record)]
     return read_records(path)

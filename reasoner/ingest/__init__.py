@@ -24,6 +24,8 @@ def _read_rdf(text: str, fmt: str, source: str) -> list[tuple[str, Any]]:
     from reasoner.graph import graph_to_records
 
     g = Graph()
+    if fmt == "json-ld":
+        text = _jsonld_offline(text, source)
     try:
         g.parse(data=text, format=fmt)
     except Exception as exc:  # rdflib raises many unrelated types on bad input
@@ -40,6 +42,17 @@ def _read_rdf(text: str, fmt: str, source: str) -> list[tuple[str, Any]]:
             "the graph holds no h2n:Patient", where=source, hint="type each patient a h2n:Patient"
         )
     return [(f"{source}#{r.get('id', i)}", r) for i, r in enumerate(records, start=1)]
+
+
+def _jsonld_offline(text: str, source: str) -> str:
+    """The JSON-LD text read with the JSON guards, its contexts resolved with no network or file access."""
+    import json
+
+    from reasoner.ingest.json_record import _loads
+    from reasoner.ingest.jsonld_offline import resolve_contexts_offline
+
+    doc = _loads(text, source)
+    return json.dumps(resolve_contexts_offline(doc, source))
 
 
 def _sniff(text: str) -> str:
@@ -68,10 +81,9 @@ def read_records(path_or_text: str | Path | bytes, *, source: str | None = None)
         source = source or str(path)
         if not path.is_file():
             raise InputError("file not found", where=source)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read the file: {exc.strerror or exc}", where=source) from None
+        from reasoner.ingest.limits import read_limited
+
+        data = read_limited(path)
         suffix = path.suffix.lower()
     elif isinstance(path_or_text, bytes):
         data, source = path_or_text, source or "<input>"

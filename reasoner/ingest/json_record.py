@@ -15,7 +15,7 @@ from reasoner.errors import InputError
 
 __all__ = ["decode_text", "parse_json_records", "looks_like_json_lines"]
 
-MAX_DEPTH = 64
+from reasoner.ingest.limits import MAX_DEPTH  # noqa: E402 - one definition of every input limit
 
 
 def decode_text(data: bytes, source: str) -> str:
@@ -94,11 +94,19 @@ def _loads(text: str, source: str, line_offset: int = 0) -> Any:
             where=f"{source}:{line_offset + 1}" if line_offset else source,
         ) from None
     except (ValueError, RecursionError) as exc:  # int too long to convert, or too deep
-        raise InputError(f"JSON cannot be read: {exc}", where=source) from None
+        reason = "a number has more digits than can be read" if "digits" in str(exc) else str(exc)
+        raise InputError(f"JSON cannot be read: {reason}",
+                         where=f"{source}:{line_offset + 1}" if line_offset else source) from None
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split at LF (CRLF too) only: U+2028, U+0085 and friends inside a string are not line ends
+    (``str.splitlines`` would cut a record there; JSON Lines and the batch reader split at LF)."""
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
 
 
 def looks_like_json_lines(text: str) -> bool:
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in _lines(text) if ln.strip()]
     return len(lines) > 1 and all(ln.lstrip().startswith("{") and ln.rstrip().endswith("}") for ln in lines)
 
 
@@ -109,7 +117,7 @@ def parse_json_records(text: str, source: str, *, json_lines: bool | None = None
         json_lines = looks_like_json_lines(text)
     if json_lines:
         out = []
-        for i, line in enumerate(text.splitlines(), start=1):
+        for i, line in enumerate(_lines(text), start=1):
             if line.strip():
                 out.append((f"{source}:{i}", _loads(line, source, i - 1)))
         if not out:

@@ -19,6 +19,7 @@ from typing import Any
 
 from rdflib import Literal
 
+from reasoner.errors import KnowledgeBaseError
 from reasoner.vocab import H2N
 
 __all__ = ["CompiledKnowledge", "PatientFacts", "compile_knowledge"]
@@ -116,12 +117,15 @@ class CompiledKnowledge:
         self.criteria: dict[str, _Criterion] = {}
         for r in select("""SELECT ?c ?kind WHERE { ?c a ?kind .
                 VALUES ?kind { h2n:StateCriterion h2n:NumericCriterion h2n:ExposureCriterion h2n:UnknownFacetCriterion } }"""):
+            if r["c"] in self.criteria:
+                raise KnowledgeBaseError(f"criterion {r['c']} has more than one kind: the fast path cannot evaluate it")
             self.criteria[r["c"]] = _Criterion(kind=r["kind"].rsplit("/", 1)[-1])
         for r in select("SELECT ?c ?v WHERE { ?c h2n:negated ?v }"):
             if r["c"] in self.criteria:
                 self.criteria[r["c"]].negated = bool(r["v"])
         for r in select("SELECT ?c ?s WHERE { ?c h2n:state ?s }"):
-            self.criteria[r["c"]].states.add(r["s"])
+            if r["c"] in self.criteria:
+                self.criteria[r["c"]].states.add(r["s"])
         for r in select("SELECT ?c ?q WHERE { ?c a h2n:NumericCriterion ; h2n:quantity ?q }"):
             self.criteria[r["c"]].quantity = r["q"]
         for key, prop in (("minI", "minInclusive"), ("minE", "minExclusive"),
@@ -147,11 +151,21 @@ class CompiledKnowledge:
             rule["settings"].add(r["setting"])
             rule["subtypes"].add(r["subtype"])
         for r in select("SELECT ?rule ?c WHERE { ?rule h2n:hasCriterion ?c }"):
-            if r["rule"] in self.rules and r["c"] in self.criteria:
+            if r["rule"] in self.rules:
+                if r["c"] not in self.criteria:  # fail closed: never drop a criterion it cannot read
+                    raise KnowledgeBaseError(
+                        f"criterion {r['c']} of {r['rule']} is of no kind the fast path understands",
+                        hint="use StateCriterion, NumericCriterion, ExposureCriterion or UnknownFacetCriterion")
                 self.rules[r["rule"]]["criteria"].add(r["c"])
 
         for rule in self.rules.values():
             rule["criteria"] = tuple(sorted(rule["criteria"]))
+        needs = {"StateCriterion": lambda c: c.states, "NumericCriterion": lambda c: c.quantity,
+                 "ExposureCriterion": lambda c: c.exposure_property and (c.drugs or c.classes),
+                 "UnknownFacetCriterion": lambda c: c.facet}
+        for c_iri, c in self.criteria.items():
+            if not needs[c.kind](c):
+                raise KnowledgeBaseError(f"{c.kind} {c_iri} lacks what its kind needs: the fast path cannot evaluate it")
         for c in self.criteria.values():
             c.facets = {self.state_facet[s] for s in c.states if s in self.state_facet}
 
@@ -218,8 +232,10 @@ class CompiledKnowledge:
                         if drug in c.drugs or self.drug_classes.get(drug, set()) & c.classes:
                             hit = 1
                             break
-                else:
+                elif c.kind == "UnknownFacetCriterion":
                     hit = int(c.facet in unknown)
+                else:  # pragma: no cover - refused when the knowledge is compiled
+                    raise KnowledgeBaseError(f"criterion {c_iri} of kind {c.kind} cannot be evaluated")
                 if hit:
                     status = "not_met" if c.negated else "met"
                 elif unk:

@@ -122,6 +122,12 @@ class _Prepared:
 
 
 def _prepare(raw: Any, catalog, today: date) -> _Prepared:
+    from reasoner.ingest.limits import value_problems
+
+    problems = value_problems(raw)
+    if problems:  # fail closed before any other check: these values cannot be carried safely
+        return _Prepared([Finding(Severity.VIOLATION, path, None, f"{path or 'the record'} {message}", "input-limits")
+                          for path, message in problems], None, None, None, True)
     structure, record = check_structure(raw, catalog=catalog, today=today)
     broken = any(f.severity is Severity.VIOLATION for f in structure)
     if record is None:

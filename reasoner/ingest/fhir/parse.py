@@ -67,6 +67,22 @@ def _looks_like_resource(obj: Any) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("resourceType"), str)
 
 
+def _guarded_loads(text: str) -> Any:
+    """``json.loads`` with the input limits of every reader (nesting, number size): FhirError, not a crash."""
+    from reasoner.ingest.json_record import _depth_ok
+    from reasoner.ingest.limits import MAX_DEPTH
+
+    line = _depth_ok(text)
+    if line is not None:
+        raise FhirError(f"JSON nested more than {MAX_DEPTH} levels deep", where=f"line {line}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError) as exc:  # a number too long to convert
+        raise FhirError(f"JSON cannot be read: {exc}") from None
+
+
 def _decode(data: Any) -> Any:
     """JSON text/bytes -> Python; dicts pass through. NDJSON gives a list of dicts."""
     if isinstance(data, dict):
@@ -87,9 +103,9 @@ def _decode(data: Any) -> Any:
     if not text:
         raise FhirError("input is empty", hint="pass a FHIR Bundle or NDJSON of resources")
     try:
-        return json.loads(text)
+        return _guarded_loads(text)
     except json.JSONDecodeError as first:
-        lines = [ln for ln in text.splitlines() if ln.strip()]
+        lines = [ln for ln in text.split("\n") if ln.strip()]
         if len(lines) < 2:
             raise FhirError(
                 f"not valid JSON: {first.msg}",
@@ -97,11 +113,11 @@ def _decode(data: Any) -> Any:
                 hint="check the JSON syntax",
             ) from first
         out = []
-        for n, line in enumerate(text.splitlines(), start=1):
+        for n, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
-                out.append(json.loads(line))
+                out.append(_guarded_loads(line))
             except json.JSONDecodeError as exc:
                 raise FhirError(
                     f"not valid JSON or NDJSON: {exc.msg}",
