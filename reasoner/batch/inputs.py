@@ -67,7 +67,6 @@ def _ends_with_newline(path: Path) -> bool:
 
 def _iter_jsonl(path: Path) -> Iterator[tuple[str, Any]]:
     from reasoner.ingest.json_record import parse_json_records
-
     from reasoner.ingest.limits import MAX_RECORD_BYTES
 
     with path.open("rb") as fh:

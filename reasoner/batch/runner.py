@@ -113,9 +113,8 @@ def _init_worker(jurisdiction: str | None) -> None:
 
 
 def _unprocessable(engine: Any, raw: Any, message: str, jurisdiction: str | None) -> Any:
-    from reasoner.result.model import Result, ValidationEntry
-
     from reasoner.engine import _text_id
+    from reasoner.result.model import Result, ValidationEntry
 
     pid = _text_id(raw)
     return Result(
