@@ -16,6 +16,7 @@ __all__ = [
     "KnowledgeBaseError",
     "QueryError",
     "BackendError",
+    "OutputError",
 ]
 
 
@@ -66,3 +67,9 @@ class BackendError(ReasonerError):
     """A triple store or SPARQL endpoint failed to answer."""
 
     exit_code = 6
+
+
+class OutputError(ReasonerError):
+    """Results cannot be written (disk full, read-only file system, a folder where a file goes)."""
+
+    exit_code = 7

@@ -138,7 +138,7 @@ def count_inputs(inputs: Path | str | Iterable[Path | str]) -> int | None:
             if not _is_jsonl(file):
                 return None
             with file.open("rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):  # bounded memory, not line by line
+                for block in iter(lambda: fh.read(1 << 16), b""):  # bounded memory, not line by line
                     total += block.count(b"\n")
                 if file.stat().st_size and not _ends_with_newline(file):
                     total += 1

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from reasoner.batch.inputs import Unreadable, count_inputs, iter_inputs
-from reasoner.errors import InputError, ReasonerError
+from reasoner.errors import InputError, OutputError, ReasonerError
 from reasoner.textsafe import csv_cell, json_dumps
 
 __all__ = ["BatchSummary", "BatchError", "run_batch", "csv_path_for", "merge_shards", "CSV_COLUMNS",
@@ -40,6 +40,94 @@ class BatchError(ReasonerError):
     """The batch cannot start or resume (for example the output does not match the input)."""
 
     exit_code = 3
+
+
+def record_hash(raw: Any) -> str:
+    """SHA-256 of an input record's content (canonical JSON), written into its result line so that
+    ``--resume`` keeps a line only for the very record it came from."""
+    import hashlib
+
+    if isinstance(raw, Unreadable):
+        text = "unreadable:" + raw.message
+    else:
+        try:
+            text = json.dumps(raw, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=repr)
+        except (TypeError, ValueError, RecursionError):
+            text = "unhashable:" + type(raw).__name__
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_out_is_not_input(inputs: Path | str | Iterable[Path | str], out_path: Path, csv_path: Path) -> None:
+    """Refuse, before anything is opened for writing, an output that is (or would be read as) input."""
+    from reasoner.batch.inputs import RECORD_SUFFIXES, _files
+
+    paths = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
+    for path in paths:
+        if not path.exists():
+            continue
+        for target, what in ((out_path, "--out"), (csv_path, "the CSV summary of --out")):
+            candidates = _files(path) if path.is_dir() else [path]
+            inside = path.is_dir() and target.resolve().is_relative_to(path.resolve()) \
+                and target.suffix.lower() in RECORD_SUFFIXES
+            if inside or any(_same_file(target, c) or target.resolve() == c.resolve() for c in candidates):
+                raise BatchError(f"{what} ({target}) is an input of this run: writing it would destroy the input",
+                                 where=str(target), hint="give --out a new file outside the input folders")
+
+
+class _Lock:
+    """``<out>.lock`` holding the pid of the run writing ``out``: two runs never interleave."""
+
+    def __init__(self, out_path: Path):
+        self.path = out_path.with_name(out_path.name + ".lock")
+        self.held = False
+
+    def __enter__(self):
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                pid = self._owner()
+                if pid is not None and pid != os.getpid() and _alive(pid):
+                    raise BatchError(f"another batch run (pid {pid}) is writing this output",
+                                     where=str(self.path),
+                                     hint="wait for it to finish, or give another --out") from None
+                self.path.unlink(missing_ok=True)  # left by a run that died: take it over
+                continue
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"{os.getpid()}\n")
+            self.held = True
+            return self
+        raise BatchError("cannot take the lock of this output", where=str(self.path))
+
+    def _owner(self) -> int | None:
+        try:
+            return int(self.path.read_text().strip() or "0") or None
+        except (OSError, ValueError):
+            return None
+
+    def __exit__(self, *exc):
+        if self.held and self._owner() == os.getpid():
+            self.path.unlink(missing_ok=True)
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 
 
 @dataclass
@@ -104,8 +192,35 @@ _ENGINE: Any = None
 _JURISDICTION: str | None = None
 
 
+def _die_with_parent() -> None:
+    """A worker never outlives the batch that started it: the kernel kills it when the parent dies
+    (Linux ``PR_SET_PDEATHSIG``), and a watchdog thread exits when the parent is gone elsewhere."""
+    import threading
+
+    parent = os.getppid()
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the watchdog alone
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="her2neg-parent-watchdog", daemon=True).start()
+
+
 def _init_worker(jurisdiction: str | None) -> None:
     global _ENGINE, _JURISDICTION
+    _die_with_parent()
     import reasoner
 
     _ENGINE = reasoner.KnowledgeBase.load().engine
@@ -155,9 +270,10 @@ def process_chunk(chunk: list[tuple[str, Any]], engine: Any = None,
                     "please report it", jurisdiction)
                 failed[i] = True
     out = []
-    for (key, _), result, bad in zip(chunk, results, failed, strict=True):
+    for (key, raw), result, bad in zip(chunk, results, failed, strict=True):
         data = result.to_dict()
         data["input"] = key
+        data["input_sha256"] = record_hash(raw)
         # text-safe JSON: a lone surrogate or a control character in a key cannot break the line
         out.append((json_dumps(data), result.status, bad))
     return out
@@ -192,29 +308,51 @@ def _chunks(items: Iterator[tuple[str, Any]], size: int) -> Iterator[list[tuple[
         yield chunk
 
 
-def _resume_prefix(out_path: Path, items: Iterator[tuple[str, Any]]) -> tuple[list[dict], int]:
-    """Complete result lines already written (checked against the input keys); cut a partial last line."""
-    data = out_path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    kept: list[dict] = []
-    for number, line in enumerate(data[:end].splitlines(), start=1):
-        try:
-            row = json.loads(line)
-        except ValueError:
-            raise BatchError("the results file holds a line that is not JSON; cannot resume",
-                             where=f"{out_path}:{number}", hint="run again without --resume") from None
-        expected = next(items, None)
-        if expected is None or row.get("input") != expected[0]:
-            raise BatchError(
-                f"result line {number} is for input {row.get('input')!r} but the input has "
-                f"{expected[0] if expected else 'no more records'!r} there; cannot resume",
-                where=str(out_path), hint="resume with the same input, --shard and --out, or start again")
-        kept.append({k: row.get(k) for k in ("input", "patient", "status", "classification",
-                                              "options", "advice", "warnings", "validation")})
-    if end != len(data):
+def _resume_prefix(out_path: Path, items: Iterator[tuple[str, Any]],
+                   keep: Callable[[dict], None]) -> tuple[int, Iterator[tuple[str, Any]]]:
+    """Keep the complete result lines already written, streamed (memory independent of the file).
+
+    Each line must name the next input record (``input``) and carry its content hash
+    (``input_sha256``): from the first line whose record changed (or that has no hash), the rest of
+    the file is cut and those records are done again. A line for another input is refused; a partial
+    last line (a run killed mid-write) is cut. Returns the number of lines kept and the records
+    still to do.
+    """
+    kept = 0
+    end = 0
+    with out_path.open("rb") as fh:
+        while True:
+            line = fh.readline()
+            if not line.endswith(b"\n"):
+                break  # end of file, or a partial last line
+            try:
+                row = json.loads(line)
+            except ValueError:
+                raise BatchError("the results file holds a line that is not JSON; cannot resume",
+                                 where=f"{out_path}:{kept + 1}", hint="run again without --resume") from None
+            expected = next(items, None)
+            if expected is None or not isinstance(row, dict) or row.get("input") != expected[0]:
+                raise BatchError(
+                    f"result line {kept + 1} is for input {row.get('input') if isinstance(row, dict) else row!r} "
+                    f"but the input has {expected[0] if expected else 'no more records'!r} there; cannot resume",
+                    where=str(out_path), hint="resume with the same input, --shard and --out, or start again")
+            if row.get("input_sha256") != record_hash(expected[1]):
+                # the record changed since the line was written: redo it and everything after it
+                items = _prepend(expected, items)
+                break
+            keep({k: row.get(k) for k in ("input", "patient", "status", "classification",
+                                          "options", "advice", "warnings", "validation")})
+            kept += 1
+            end += len(line)
+    if end != out_path.stat().st_size:
         with out_path.open("r+b") as fh:
             fh.truncate(end)
-    return kept, end
+    return kept, items
+
+
+def _prepend(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    yield first
+    yield from rest
 
 
 def run_batch(
@@ -265,55 +403,73 @@ def run_batch(
             ids.setdefault(pid, []).append(key)
         return raw
 
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    kept: list[dict] = []
-    if resume and out_path.exists():
-        kept, _ = _resume_prefix(out_path, items)
-    summary.resumed = len(kept)
-    for row in kept:
-        summary.by_status[row.get("status")] += 1
-        if row.get("patient"):
-            ids.setdefault(row["patient"], []).append(row["input"])
-        if any("could not be" in (v.get("message") or "") and v.get("path") == ""
-               for v in row.get("validation") or []):
-            summary.unprocessable += 1
-
-    mode = "ab" if kept else "wb"
-    with out_path.open(mode) as out, csv_path.open("w", newline="", encoding="utf-8") as csv_file:
-        writer = csv.writer(csv_file)
-        writer.writerow(CSV_COLUMNS)
-        for row in kept:
-            writer.writerow(_csv_row(row))
-
-        def write(lines: list[tuple[str, str, bool]]) -> None:
-            buf = io.StringIO()
-            for text, status, bad in lines:
-                buf.write(text)
-                buf.write("\n")
-                summary.by_status[status] += 1
-                summary.processed += 1
-                summary.unprocessable += bad
-                writer.writerow(_csv_row(json.loads(text)))
-            out.write(buf.getvalue().encode("utf-8"))
-            out.flush()
-            if on_chunk:
-                on_chunk(len(lines))
-
-        chunks = _chunks(((k, note(k, r)) for k, r in items), chunk_size)
-        with _progress(progress, total, len(kept)) as advance:
-            def write_and_advance(lines):
-                write(lines)
-                advance(len(lines))
-
-            if jobs == 1:
-                _run_serial(chunks, jurisdiction, write_and_advance)
-            else:
-                _run_parallel(chunks, jobs, jurisdiction, write_and_advance)
+    _check_out_is_not_input(inputs, out_path, csv_path)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        with _Lock(out_path):
+            _write_all(out_path, csv_path, items, resume, summary, ids, note, total, progress,
+                       jobs, jurisdiction, chunk_size, on_chunk)
+    except OSError as exc:
+        raise OutputError(f"the results cannot be written: {exc.strerror or exc}",
+                          where=str(exc.filename or out_path),
+                          hint="check the disk space, the permissions and that --out is a file") from None
 
     summary.total = sum(summary.by_status.values())
     summary.duplicates = {pid: keys for pid, keys in ids.items() if len(keys) > 1}
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _write_all(out_path, csv_path, items, resume, summary, ids, note, total, progress, jobs, jurisdiction,
+               chunk_size, on_chunk) -> None:
+    with csv_path.open("w", newline="", encoding="utf-8") as csv_file:
+        writer = csv.writer(csv_file)
+        writer.writerow(CSV_COLUMNS)
+
+        def keep(row: dict) -> None:
+            summary.by_status[row.get("status")] += 1
+            if row.get("patient"):
+                ids.setdefault(row["patient"], []).append(row["input"])
+            if any("could not be" in (v.get("message") or "") and v.get("path") == ""
+                   for v in row.get("validation") or []):
+                summary.unprocessable += 1
+            writer.writerow(_csv_row(row))
+
+        kept = 0
+        if resume and out_path.exists():
+            kept, items = _resume_prefix(out_path, items, keep)
+        summary.resumed = kept
+        with out_path.open("ab" if kept else "wb") as out:
+            _write_new(out, writer, items, summary, note, total, progress, kept, jobs, jurisdiction,
+                       chunk_size, on_chunk)
+
+
+def _write_new(out, writer, items, summary, note, total, progress, kept, jobs, jurisdiction, chunk_size,
+               on_chunk) -> None:
+    def write(lines: list[tuple[str, str, bool]]) -> None:
+        buf = io.StringIO()
+        for text, status, bad in lines:
+            buf.write(text)
+            buf.write("\n")
+            summary.by_status[status] += 1
+            summary.processed += 1
+            summary.unprocessable += bad
+            writer.writerow(_csv_row(json.loads(text)))
+        out.write(buf.getvalue().encode("utf-8"))
+        out.flush()
+        if on_chunk:
+            on_chunk(len(lines))
+
+    chunks = _chunks(((k, note(k, r)) for k, r in items), chunk_size)
+    with _progress(progress, total, kept) as advance:
+        def write_and_advance(lines):
+            write(lines)
+            advance(len(lines))
+
+        if jobs == 1:
+            _run_serial(chunks, jurisdiction, write_and_advance)
+        else:
+            _run_parallel(chunks, jobs, jurisdiction, write_and_advance)
 
 
 class _progress:
@@ -395,6 +551,12 @@ def _run_parallel(chunks, jobs: int, jurisdiction, write) -> None:
                 collect(*pending.popleft())
         while pending:
             collect(*pending.popleft())
+    except BaseException:
+        # interrupted (Ctrl-C, SIGTERM, an output error): stop the workers now, do not wait for them
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 

@@ -10,6 +10,7 @@ Exit codes (also in ``her2neg --help`` and the README):
 4   the knowledge base does not load
 5   unknown query name or bad query parameter
 6   a triple store or SPARQL endpoint failed
+7   results cannot be written (disk full, read-only, a folder in the way)
 10  at least one record is invalid (validation violation)
 11  at least one record is out of scope (for example HER2-positive), none invalid
 ==  =====================================================================
@@ -38,7 +39,8 @@ the options ruled out and what to test next (knowledge graph + SHACL + SPARQL)."
 HELP += """
 
 Exit codes: 0 ok; 1 internal error; 2 usage; 3 unreadable input; 4 knowledge base does not load;
-5 unknown query or parameter; 6 store/endpoint failure; 10 a record is invalid; 11 a record is
+5 unknown query or parameter; 6 store/endpoint failure; 7 output cannot be written; 10 a record is
+invalid; 11 a record is
 out of scope (HER2-positive). Decision support only: it supports, and does not replace, clinical
 judgement."""
 

@@ -13,6 +13,18 @@ from typing import Annotated
 import typer
 
 
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM ends the command like Ctrl-C: its cleanup runs (workers stopped, lock and store removed)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        def handler(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, handler)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``batch`` and ``serve`` commands to the ``her2neg`` app."""
 
@@ -36,9 +48,13 @@ def register(app: typer.Typer) -> None:
         from reasoner.textsafe import visible
 
         console = Console(stderr=True, soft_wrap=True)
+        _sigterm_as_interrupt()
         try:
             summary = run_batch(cohort, out, resume=resume, jobs=jobs, chunk_size=chunk_size,
                                 jurisdiction=jurisdiction, progress=progress, shard=shard)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: workers are stopped, the lock removed
+            console.print("interrupted: resume with --resume", highlight=False, markup=False)
+            raise typer.Exit(130) from None
         except Exception as exc:  # noqa: BLE001 - one-line errors by default
             _fail(exc)
             return
