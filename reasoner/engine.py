@@ -505,9 +505,21 @@ class Engine:
                                  "criteria": criteria})
         return out
 
-    def query(self, text: str, records: Sequence[Any], bindings: dict[str, Any] | None = None) -> list[dict]:
-        """Run any SELECT over the knowledge base plus the records' patient graphs and inferences."""
+    def query(self, text: str, records: Sequence[Any], bindings: dict[str, Any] | None = None,
+              *, skipped: list | None = None) -> list[dict]:
+        """Run any SELECT over the knowledge base plus the records' patient graphs and inferences.
+
+        Records that are not ``ok`` (invalid, out of scope) are not loaded; pass a list as
+        ``skipped`` to be told which: ``(index, status, first finding)`` is appended for each.
+        """
         prepared = [self._prepare(i, raw) for i, raw in enumerate(records)]
+        if skipped is not None:
+            for p in prepared:
+                if p.status != "ok":
+                    first = next((f for f in p.findings if f.severity.value == "violation"), None)
+                    reason = (f"{first.path}: {first.message}" if first is not None
+                              else next((f"{v.path}: {v.message}" for v in p.extra_validation), p.status))
+                    skipped.append((p.index, p.status, reason))
         graph_name = f"urn:her2neg:query:{next(_batch_counter)}"
         backend = self.kb.backend
         try:

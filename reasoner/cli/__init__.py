@@ -223,20 +223,77 @@ def query(
                 out.print(f"[bold]{_t(q.name)}[/bold] ({_t(q.kind)}): {_t(q.summary)}", highlight=False)
             return
         named = get_query(name)
+        declared = named.params
         bindings: dict[str, Any] = {}
         for item in param or []:
             key, sep, value = item.partition("=")
+            key = key.strip().lstrip("?")
             if not sep or not key:
                 raise QueryError(f"bad --param {item!r}", hint="use key=value")
-            bindings[key.lstrip("?")] = value
+            if key not in declared:
+                raise QueryError(f"the query {name!r} has no parameter {key!r}",
+                                 hint=f"its parameters: {', '.join(declared) or 'none'}")
+            bindings[key] = _param_value(key, value.strip(), declared[key])
+        missing = [k for k, text in declared.items() if "required" in text and k not in bindings]
+        if missing:
+            raise QueryError(f"the query {name!r} needs --param {missing[0]}=...", hint=declared[missing[0]])
+        from reasoner.query.backends import check_bindings
+
+        check_bindings(bindings)
         kb = _kb()
-        records = [raw for path in data or [] for _, raw in _load(path)]
-        rows = kb.engine.query(named.text, records, bindings)
+        inputs = [item for path in data or [] for item in _load(path)]
+        skipped: list = []
+        rows = kb.engine.query(named.text, [raw for _, raw in inputs], bindings, skipped=skipped)
         render_rows(out, rows, format)
+        for index, status, reason in skipped:  # never a silent drop: say which records are not in the data
+            err.print(f"[yellow]not loaded[/yellow] {_t(inputs[index][0])}: {_t(status)} ({_t(reason)})",
+                      highlight=False)
+        raise typer.Exit(_status_exit([status for _, status, _ in skipped]))
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
+
+
+_CURIES = {
+    "h2n": "https://w3id.org/her2neg/kb/", "patient": "https://w3id.org/her2neg/patient/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#", "dcterms": "http://purl.org/dc/terms/",
+}
+
+
+def _param_value(key: str, value: str, description: str) -> Any:
+    """A --param value as the query needs it: an IRI (full, ``<...>``, a CURIE such as
+    ``h2n:drug-ribociclib``, a patient id for ``patient``, a drug name for ``drug``) or a literal."""
+    from reasoner.graph import patient_iri
+    from reasoner.vocab import drug_iri
+
+    iri: str | None = None
+    if value.startswith("<") and value.endswith(">"):
+        iri = value[1:-1]
+    elif value.startswith(("http://", "https://", "urn:")):
+        iri = value
+    elif ":" in value and value.split(":", 1)[0] in _CURIES:
+        prefix, local = value.split(":", 1)
+        iri = _CURIES[prefix] + local
+    elif key == "patient":
+        iri = str(patient_iri(value))
+    elif key == "drug":
+        from reasoner.ingest.drugs import DrugCatalog
+
+        catalog = DrugCatalog.load() if hasattr(DrugCatalog, "load") else DrugCatalog()
+        canonical = catalog.canonical(value)
+        if canonical is None:
+            raise QueryError(f"unknown drug {value!r} for --param drug", hint="a drug name, h2n:drug-... or an IRI")
+        iri = str(drug_iri(canonical))
+    if iri is None:
+        if "IRI" in description:
+            raise QueryError(f"--param {key} needs an IRI, got {value!r}", hint=description)
+        return value
+    if not iri.startswith(("http://", "https://", "urn:")):
+        raise QueryError(f"--param {key}: {value!r} is not an IRI", hint="http(s)://..., urn:..., or a CURIE")
+    return iri
 
 
 @app.command("import-fhir")

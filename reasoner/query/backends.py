@@ -9,6 +9,7 @@ literals). A shared compliance test runs every query on every backend and requir
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -20,7 +21,25 @@ from rdflib.term import BNode, Literal, URIRef
 
 from reasoner.errors import BackendError
 
-__all__ = ["QueryBackend", "OxigraphBackend", "RdflibBackend", "Row", "to_ox_term"]
+__all__ = ["QueryBackend", "OxigraphBackend", "RdflibBackend", "Row", "to_ox_term", "check_bindings"]
+
+_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
+
+
+def check_bindings(bindings: Mapping[str, Any] | None) -> None:
+    """Refuse (QueryError) a binding whose name is not a plain SPARQL variable name, or whose IRI
+    value holds a character an IRI cannot hold: neither may change the query's text or meaning."""
+    from reasoner.errors import QueryError
+
+    for name, value in (bindings or {}).items():
+        if not isinstance(name, str) or not _VARNAME.fullmatch(name):
+            raise QueryError(f"{name!r} is not a variable name", hint="letters, digits and _; not starting with a digit")
+        text = str(value) if isinstance(value, URIRef) or (
+            isinstance(value, str) and value.startswith(("http://", "https://", "urn:"))) else None
+        if text is not None and _BAD_IRI.search(text):
+            raise QueryError(f"{text[:200]!r} is not a valid IRI (it holds a space, a control character or one "
+                             "of < > \" {{ }} | ^ ` \\)", where=f"?{name}")
 
 Row = dict[str, Any]
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -129,6 +148,7 @@ class OxigraphBackend:
 
     def select(self, query: str, *, graphs: list[str] | None = None,
                bindings: Mapping[str, Any] | None = None) -> list[Row]:
+        check_bindings(bindings)
         default: list[Any] = [ox.DefaultGraph()] + [ox.NamedNode(g) for g in graphs or []]
         substitutions = {ox.Variable(k): to_ox_term(v) for k, v in (bindings or {}).items()}
         try:
@@ -164,6 +184,7 @@ class RdflibBackend:
 
     def select(self, query: str, *, graphs: list[str] | None = None,
                bindings: Mapping[str, Any] | None = None) -> list[Row]:
+        check_bindings(bindings)
         init = {k: (URIRef(v) if isinstance(v, str) and v.startswith("http") else Literal(v))
                 for k, v in (bindings or {}).items()}
         # rdflib 7 warns on every triple pattern of a default-union Dataset about its own internal

@@ -7,6 +7,7 @@ Each file starts with ``#+ key: value`` header lines (summary, description, para
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,31 @@ class NamedQuery:
     @property
     def summary(self) -> str:
         return self.header.get("summary", "")
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The declared parameters (``#+ params: name (description), ...``; ``none`` for none)."""
+        return declared_params(self.header.get("params", ""))
+
+
+def declared_params(text: str) -> dict[str, str]:
+    """``{"drug": "IRI of an h2n drug individual; required"}`` from a ``#+ params`` header value."""
+    out: dict[str, str] = {}
+    depth, start = 0, 0
+    parts = []
+    for i, ch in enumerate(text):  # split at commas outside parentheses
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    for part in parts:
+        part = part.strip()
+        m = re.match(r"\??([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$", part, re.S)
+        if m and part.lower() != "none":
+            out[m.group(1)] = (m.group(2) or "").strip()
+    return out
 
 
 def parse_header(text: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from typing import Any
 from rdflib.term import BNode, Literal, URIRef
 
 from reasoner.errors import BackendError
-from reasoner.query.backends import XSD, Row, _py
+from reasoner.query.backends import XSD, Row, _py, check_bindings
 
 __all__ = ["SparqlEndpointBackend", "KB_GRAPH"]
 
@@ -119,6 +119,7 @@ class SparqlEndpointBackend:
 
     def select(self, query: str, *, graphs: list[str] | None = None,
                bindings: Mapping[str, Any] | None = None) -> list[Row]:
+        check_bindings(bindings)  # a crafted name or IRI must not rewrite the query text
         if bindings:
             names = list(bindings)
             values = " ".join(_term(bindings[n]) for n in names)
