@@ -29,6 +29,7 @@ from reasoner.result.model import (
     Warning,
 )
 from reasoner.validation import validate_record, validate_records
+from reasoner.ingest.fhir.mapping import UNRESOLVED_MEDICATION_KIND
 from reasoner.vocab import H2N, local_name
 
 __all__ = ["Engine"]
@@ -55,6 +56,25 @@ class _Prepared:
     extra_advice: tuple[Advice, ...] = ()
     graph: Any = None  # the patient graph validation already built (reused, never rebuilt)
     extra_warnings: tuple[Warning, ...] = ()
+    history_incomplete: tuple[ValidationEntry, ...] = ()  # why the treatment history is incomplete
+
+
+@dataclass(frozen=True)
+class _HistoryIncomplete:
+    """Carried among an import's warnings: the treatment history cannot be read whole."""
+
+    entries: tuple[ValidationEntry, ...]
+
+
+def _set_warnings(p: _Prepared, items: tuple) -> None:
+    p.extra_warnings = tuple(w for w in items if not isinstance(w, _HistoryIncomplete))
+    p.history_incomplete = tuple(e for w in items if isinstance(w, _HistoryIncomplete) for e in w.entries)
+    if p.history_incomplete:
+        p.extra_validation = tuple(p.extra_validation) + p.history_incomplete
+
+
+HISTORY_INCOMPLETE_TEXT = ("the complete treatment history (a medication of the record cannot be resolved; "
+                           "see validation): this option depends on the prior treatments")
 
 
 def _text_id(raw: Any) -> str | None:
@@ -130,6 +150,11 @@ class Engine:
                                               extra_validation=(entry,))
                 raw = imported.record
                 fhir_warnings = tuple(Warning(w["code"], w["text"]) for w in imported.report.warnings())
+                unresolved = tuple(c for c in imported.report.conflicts if c.kind == UNRESOLVED_MEDICATION_KIND)
+                if unresolved:  # the history is incomplete: carried with the record to _prepare
+                    return raw, fhir_warnings + (_HistoryIncomplete(tuple(
+                        ValidationEntry("warning", c.resources[0] + ".medication[x]" if c.resources else "bundle",
+                                        c.text) for c in unresolved)),), None
         return raw, fhir_warnings, None
 
     def _prepare(self, index: int, raw: Any, outcome: Any = None) -> _Prepared:
@@ -137,7 +162,7 @@ class Engine:
         if failed is not None:
             return failed
         prepared = self._prepare_record(index, raw, outcome)
-        prepared.extra_warnings = fhir_warnings
+        _set_warnings(prepared, fhir_warnings)
         return prepared
 
     def _prepare_many(self, records: Sequence[Any]) -> list[_Prepared]:
@@ -150,7 +175,7 @@ class Engine:
                 prepared.append(failed)
                 continue
             p = self._prepare_record(i, raw, next(outcomes))
-            p.extra_warnings = fhir_warnings
+            _set_warnings(p, fhir_warnings)
             prepared.append(p)
         return prepared
 
@@ -284,6 +309,9 @@ class Engine:
             if rule is None:
                 continue
             reasons, cautions = self._criteria_outcome(rule, statuses.get(rule_iri, []))
+            if p.history_incomplete and kb.rule_criteria.get(rule_iri, frozenset()) & kb.history_criteria:
+                # fail closed: what depends on an incomplete treatment history is unknown
+                reasons = [*reasons, self._reason("MISSING_DATA", HISTORY_INCOMPLETE_TEXT)]
             if rule.kind == "AdviceRule":
                 if not reasons and rule.advice_code and rule.advice_code not in advice:
                     advice[rule.advice_code] = Advice(rule.advice_code, rule.advice_text or rule.label)

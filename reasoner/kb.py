@@ -248,6 +248,13 @@ class KnowledgeBase:
             for rule, rows in _group(self._q("SELECT ?rule ?c WHERE { ?rule h2n:hasCriterion ?c }"), "rule").items()
         }
 
+        #: the criteria that depend on the treatment history (h2n:fromTreatmentHistory)
+        self.history_criteria: frozenset[str] = frozenset(r["c"] for r in self._q("""SELECT DISTINCT ?c WHERE {
+            { ?c h2n:exposureKind ?k . ?k h2n:fromTreatmentHistory true }
+            UNION { ?c h2n:quantity ?q . ?q h2n:fromTreatmentHistory true }
+            UNION { ?c h2n:state ?s . ?s h2n:facet ?f . ?f h2n:fromTreatmentHistory true }
+            UNION { ?c h2n:criterionFacet ?f . ?f h2n:fromTreatmentHistory true } }"""))
+
         self.rules: dict[str, Rule] = {}
         rule_rows = self._q("""SELECT ?r ?kind ?label ?code ?regimen ?intent ?pref ?rank ?line ?acode ?atext WHERE {
             ?r a ?kind . VALUES ?kind { h2n:Recommendation h2n:AdviceRule }

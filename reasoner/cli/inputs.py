@@ -56,7 +56,12 @@ def load_inputs(path: Path) -> list[tuple[str, Any]]:
                     # The engine maps the bundle itself, so its mapping conflicts reach the result.
                     return [(str(path), value)]
             elif _is_fhir(data):
-                from reasoner.ingest.fhir import bundle_to_record
+                from reasoner.ingest.fhir.parse import _decode
 
-                return [(str(path), bundle_to_record(data).record)]
+                # NDJSON of resources as one collection Bundle: the engine maps it, so the mapping
+                # report (conflicts, an unresolvable medication) reaches the result as for a .json bundle
+                resources = _decode(data)
+                resources = resources if isinstance(resources, list) else [resources]
+                return [(str(path), {"resourceType": "Bundle", "type": "collection",
+                                     "entry": [{"resource": r} for r in resources]})]
     return read_records(path)

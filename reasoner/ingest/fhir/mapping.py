@@ -121,6 +121,10 @@ def _polarity(codings: list[Coding], text: str) -> str | None:
     return None
 
 
+#: Conflict kind of a medication resource whose drug cannot be resolved (dangling reference, no code).
+UNRESOLVED_MEDICATION_KIND = "unresolved_medication"
+
+
 @dataclass
 class _Candidate:
     value: Any
@@ -985,7 +989,18 @@ class _Mapper:
             return
         cc = self.medication_concept(r)
         if cc is None:
+            # Fail closed: a treatment whose drug is unknown makes the whole history incomplete
+            # (it may be the regimen the disease progressed on); the engine does not offer what
+            # depends on the history (UNRESOLVED_MEDICATION_KIND).
             self.ignore(r, "no medication code or resolvable Medication reference", f"{rtype}.medication[x]")
+            ref = m.medicationReference.reference if m.medicationReference is not None else None
+            self.conflict(
+                UNRESOLVED_MEDICATION_KIND,
+                f"{self.label(r)}.medication[x]: the medication cannot be resolved ("
+                + (f"reference {ref!r} not found, or without a code" if ref else "no code")
+                + "): the treatment history is incomplete, so the options that depend on it are not offered",
+                [r],
+            )
             return
         name, note = self.identify_drug(r, cc)
         text_low = _text(cc).lower()
