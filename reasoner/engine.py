@@ -29,8 +29,7 @@ from reasoner.result.model import (
     Warning,
 )
 from reasoner.validation import validate_record, validate_records
-from reasoner.ingest.fhir.mapping import UNRESOLVED_MEDICATION_KIND
-from reasoner.vocab import H2N, local_name
+from reasoner.vocab import H2N, UNRESOLVED_MEDICATION_KIND, local_name
 
 __all__ = ["Engine"]
 

@@ -121,8 +121,7 @@ def _polarity(codings: list[Coding], text: str) -> str | None:
     return None
 
 
-#: Conflict kind of a medication resource whose drug cannot be resolved (dangling reference, no code).
-UNRESOLVED_MEDICATION_KIND = "unresolved_medication"
+from reasoner.vocab import UNRESOLVED_MEDICATION_KIND  # noqa: E402 - the conflict kind the engine fails closed on
 
 
 @dataclass
