@@ -84,3 +84,49 @@ def snapshot(request):
         assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (--update-snapshots)"
 
     return check
+
+
+def _leftover_servers(marker: str) -> list[int]:
+    """Pids of SPARQL servers (oxigraph) whose command line names this session's temporary folder."""
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if "oxigraph" in cmd and marker in cmd and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No server is left running after the test session: any SPARQL server started on this session's
+    temporary folders is stopped here, and the session fails (a test did not stop what it started)."""
+    import os
+    import signal
+    import time
+
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    try:
+        marker = str(factory.getbasetemp())
+    except (OSError, ValueError):
+        return
+    time.sleep(0.5)  # a server stopped at the very end is allowed to finish exiting
+    left = _leftover_servers(marker)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    if left:
+        import sys
+
+        print(f"\nerror: {len(left)} SPARQL server(s) were still running after the tests (pids {left}); "
+              "stopped now", file=sys.stderr)
+        session.exitstatus = 1

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from reasoner.textsafe import visible
+
 
 def _sigterm_as_interrupt() -> None:
     """SIGTERM ends the command like Ctrl-C: its cleanup runs (workers stopped, lock and store removed)."""
@@ -45,7 +47,6 @@ def register(app: typer.Typer) -> None:
 
         from reasoner.batch import run_batch
         from reasoner.cli import EXIT_INVALID, EXIT_OUT_OF_SCOPE, _fail
-        from reasoner.textsafe import visible
 
         console = Console(stderr=True, soft_wrap=True)
         _sigterm_as_interrupt()
@@ -83,9 +84,13 @@ def register(app: typer.Typer) -> None:
     def serve(
         data: Annotated[list[Path] | None, typer.Option("--data", help="Cohort to load (records, any input format).")] = None,
         host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", help="Port.")] = 7878,
+        port: Annotated[int, typer.Option("--port", help="Port (an error if it is in use).")] = 7878,
         writable: Annotated[bool, typer.Option("--writable", help="Accept SPARQL Update (oxigraph serve).")] = False,
-        location: Annotated[Path | None, typer.Option("--location", help="Store directory (default: a temporary one).")] = None,
+        location: Annotated[Path | None, typer.Option("--location", help="Store directory (default: a temporary one, removed on exit).")] = None,
+        timeout: Annotated[float, typer.Option("--timeout", help="Seconds a query may run (0: no limit).")] = 30.0,
+        max_memory_mb: Annotated[int, typer.Option("--max-memory-mb", help="Memory of the SPARQL server (MiB; 0: no limit).")] = 4096,
+        max_result_mb: Annotated[int, typer.Option("--max-result-mb", help="Largest answer sent (MiB).")] = 256,
+        allow_service: Annotated[bool, typer.Option("--allow-service", help="Allow federated SERVICE calls (off by default).")] = False,
     ) -> None:
         """Serve the knowledge base + the cohort + everything inferred for it as a SPARQL endpoint."""
         from rich.console import Console
@@ -95,24 +100,37 @@ def register(app: typer.Typer) -> None:
         from reasoner.serve import export_store, start_server
 
         console = Console(stderr=True, soft_wrap=True)
-        proc = None
+        endpoint = None
+        where = None
+        _sigterm_as_interrupt()
         try:
-            records = [raw for _, raw in iter_inputs(data)] if data else []
-            records = [r for r in records if not isinstance(r, Unreadable)]
+            items = list(iter_inputs(data)) if data else []
+            records = [raw for _, raw in items if not isinstance(raw, Unreadable)]
+            for key, raw in items:  # never a silent drop
+                if isinstance(raw, Unreadable):
+                    console.print(f"not loaded: {visible(key)}: {visible(raw.message)}", highlight=False, markup=False)
             where = location or Path(tempfile.mkdtemp(prefix="her2neg-store-"))
             counts = export_store(where, records)
-            proc = start_server(where, host=host, port=port, writable=writable)
+            endpoint = start_server(where, host=host, port=port, writable=writable, timeout=timeout or None,
+                                    max_memory=max_memory_mb * 1024 * 1024 or None,
+                                    max_result_bytes=max_result_mb * 1024 * 1024, allow_service=allow_service,
+                                    remove_store=location is None)
             console.print(f"SPARQL endpoint: http://{host}:{port}/query"
-                          + (f" (update: http://{host}:{port}/update)" if writable else " (read-only)"), highlight=False)
-            console.print(f"store {where}: {counts['kb_triples']} knowledge-base triples (graph urn:her2neg:kb), "
+                          + (f" (update: http://{host}:{port}/update)" if writable else " (read-only)")
+                          + f"; queries stop after {timeout:g} s" + ("" if allow_service else "; SERVICE off"),
+                          highlight=False, markup=False)
+            console.print(f"store {visible(where)}: {counts['kb_triples']} knowledge-base triples (graph urn:her2neg:kb), "
                           f"{counts['patient_triples']} patient triples (graph urn:her2neg:patients) from "
-                          f"{len(records)} records. Ctrl-C stops.", highlight=False)
-            proc.wait()
+                          f"{len(records)} records. Ctrl-C stops.", highlight=False, markup=False)
+            endpoint.wait()
         except KeyboardInterrupt:
             pass
         except Exception as exc:  # noqa: BLE001
             _fail(exc)
         finally:
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=10)
+            if endpoint is not None:
+                endpoint.stop()
+            if location is None and where is not None:
+                import shutil
+
+                shutil.rmtree(where, ignore_errors=True)
