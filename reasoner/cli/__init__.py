@@ -48,8 +48,8 @@ app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_ma
 kb_app = typer.Typer(help="Facts about the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, emoji=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 _state: dict[str, bool] = {"trace": False}
 
 
@@ -69,6 +69,11 @@ def _fail(exc: BaseException) -> None:
     err.print(f"[red]internal error:[/red] {type(exc).__name__}: {_t(exc)} (run with --trace for details)",
               highlight=False)
     raise typer.Exit(1)
+
+
+def _write(text: str) -> None:
+    """Machine-readable output (JSON, Turtle) written as is: no markup, emoji or wrapping pass."""
+    out.file.write(text + "\n")
 
 
 def _load(path: Path) -> list[tuple[str, Any]]:
@@ -112,14 +117,14 @@ def recommend(
             for raw in records:
                 graph, result = kb.engine.patient_graph(raw)
                 statuses.append(result.status)
-                out.print(f"# {one_line(result.patient)}: status {result.status}", highlight=False, markup=False)
-                out.print(graph.serialize(format="turtle"), highlight=False, markup=False)
+                _write(f"# {one_line(result.patient)}: status {result.status}")
+                _write(graph.serialize(format="turtle"))
             raise typer.Exit(_status_exit(statuses))
         # In chunks, printed as they are done: memory does not grow with the number of records.
         statuses = []
         many = len(records) > 1
         if format == "json" and many:
-            out.print("[", highlight=False, markup=False)
+            _write("[")
         for start in range(0, len(records), RECOMMEND_CHUNK):
             chunk = records[start:start + RECOMMEND_CHUNK]
             results = kb.recommend_many(chunk, jurisdiction=jurisdiction)
@@ -130,11 +135,11 @@ def recommend(
                     if many:  # exactly json.dumps(list, indent=2), one element at a time
                         text = "\n".join("  " + line for line in text.split("\n"))
                         text += "," if i < len(records) - 1 else ""
-                    out.print(text, highlight=False, markup=False)
+                    _write(text)
                 else:
                     render_result(out, result, source=inputs[i][0])
         if format == "json" and many:
-            out.print("]", highlight=False, markup=False)
+            _write("]")
         raise typer.Exit(_status_exit(statuses))
     except (typer.Exit, typer.BadParameter):
         raise

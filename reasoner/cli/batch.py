@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         from reasoner.batch import run_batch
         from reasoner.cli import EXIT_INVALID, EXIT_OUT_OF_SCOPE, _fail
 
-        console = Console(stderr=True, soft_wrap=True)
+        console = Console(stderr=True, soft_wrap=True, emoji=False)
         _sigterm_as_interrupt()
         try:
             summary = run_batch(cohort, out, resume=resume, jobs=jobs, chunk_size=chunk_size,
@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
         from reasoner.cli import _fail
         from reasoner.serve import export_store, start_server
 
-        console = Console(stderr=True, soft_wrap=True)
+        console = Console(stderr=True, soft_wrap=True, emoji=False)
         endpoint = None
         where = None
         _sigterm_as_interrupt()

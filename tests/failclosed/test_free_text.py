@@ -77,3 +77,10 @@ def test_text_helpers():
     assert csv_cell("") == "" and csv_cell("ok") == "ok"
     assert json.loads(json_dumps({"a": "\x9b\u2028"})) == {"a": "\x9b\u2028"}
     assert "\x9b" not in json_dumps({"a": "\x9b"})
+
+
+def test_emoji_codes_are_not_replaced(tmp_path):
+    path = write(tmp_path / "p.json", record(id=":pill::smile:"))
+    for fmt in ("table", "json"):
+        result = run("recommend", path, "--format", fmt)
+        assert result.exit_code == 0 and ":pill::smile:" in result.output and "\U0001f48a" not in result.output
