@@ -39,6 +39,8 @@ def _bundle(breakage: str) -> dict:
                                     "resource": {"resourceType": "Medication", "id": f"m-{res['id']}"}})
         elif breakage == "contained-missing":
             res["medicationReference"] = {"reference": "#absent"}
+        elif breakage == "cyclic":  # the request names itself as its medication
+            res["medicationReference"] = {"reference": f"MedicationRequest/{res['id']}"}
     return bundle
 
 
@@ -49,7 +51,7 @@ def _history_free(kb) -> set[str]:
     return {local_name(r) for r, crits in kb.rule_criteria.items() if not crits & kb.history_criteria}
 
 
-@pytest.mark.parametrize("breakage", ["dangling", "no-code", "contained-missing"])
+@pytest.mark.parametrize("breakage", ["dangling", "no-code", "contained-missing", "cyclic"])
 def test_unresolvable_medication_is_a_finding_and_history_options_are_missing_data(kb, breakage):
     result = kb.recommend(_bundle(breakage))
     assert result.status == "ok"
