@@ -91,7 +91,11 @@ def read_records(path_or_text: str | Path | bytes, *, source: str | None = None)
         data, source = str(path_or_text).encode("utf-8", "surrogatepass"), source or "<input>"
 
     from reasoner.ingest.json_record import decode_text, parse_json_records
+    from reasoner.ingest.limits import MAX_DOCUMENT_BYTES
 
+    if len(data) > MAX_DOCUMENT_BYTES:  # the same limit for text and bytes as for files
+        raise InputError(f"the document is {len(data):,} bytes, more than the {MAX_DOCUMENT_BYTES:,} read as one",
+                         where=source, hint="give a large cohort as JSON Lines (one record a line)")
     text = decode_text(data, source)
     kind = "json" if suffix in _JSON_SUFFIXES else _RDF_SUFFIXES.get(suffix) or _sniff(text)
     if kind == "json":
