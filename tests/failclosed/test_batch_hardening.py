@@ -43,17 +43,17 @@ def test_out_equal_to_the_input_is_refused_before_writing(tmp_path):
 
 
 def test_out_whose_csv_summary_is_the_input_is_refused(tmp_path):
-    cohort = tmp_path / "c.json"
-    cohort.write_text(json.dumps(list(generate(2, seed=3))), encoding="utf-8")
+    cohort = tmp_path / "c.csv"  # JSON Lines in a file named .csv: read by content
+    _cohort(cohort, generate(2, seed=3))
     before = cohort.read_bytes()
-    out = tmp_path / "c.csv"  # its CSV summary would be c.summary.csv; the input is named as --out's CSV:
-    with pytest.raises(BatchError):
-        run_batch(cohort, tmp_path / "c.json", jobs=1, progress=False)
+    with pytest.raises(BatchError, match="the CSV summary of --out"):
+        run_batch(cohort, tmp_path / "c.jsonl", jobs=1, progress=False)  # its summary would be c.csv
+    assert cohort.read_bytes() == before and not (tmp_path / "c.jsonl").exists()
     link = tmp_path / "alias.jsonl"
     link.symlink_to(cohort)
-    with pytest.raises(BatchError):
+    with pytest.raises(BatchError, match="is an input of this run"):
         run_batch(link, cohort, jobs=1, progress=False)
-    assert cohort.read_bytes() == before and not out.exists()
+    assert cohort.read_bytes() == before
 
 
 def test_a_second_run_on_the_same_out_is_refused(tmp_path):
