@@ -52,7 +52,7 @@ def test_the_server_ships_with_the_package():
 
 def test_service_is_off_and_a_runaway_query_is_stopped(store):
     port = free_port()
-    endpoint = start_server(store, port=port, timeout=3, max_result_bytes=200_000)
+    endpoint = start_server(store, port=port, timeout=10, max_result_bytes=200_000)
     try:
         url = f"http://127.0.0.1:{port}/query"
         status, body = _get(url, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
@@ -63,7 +63,7 @@ def test_service_is_off_and_a_runaway_query_is_stopped(store):
         started = time.monotonic()
         status, body = _get(url, CARTESIAN, timeout=120)
         assert status in (503, 507), body[:200]
-        assert time.monotonic() - started < 60
+        assert time.monotonic() - started < 90
         assert endpoint.child.pid != first_child  # the runaway query does not keep running
         with pytest.raises(ProcessLookupError):
             os.kill(first_child, 0)
