@@ -157,7 +157,9 @@ def _child_setup(max_memory: int | None):
         if max_memory:
             import resource
 
-            resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+            # data (heap and private writable mappings), not address space: reserved but unused
+            # address ranges (malloc arenas, thread stacks) do not count
+            resource.setrlimit(resource.RLIMIT_DATA, (max_memory, max_memory))
     return setup
 
 
@@ -195,6 +197,11 @@ class Endpoint:
         self.timeout, self.max_memory, self.max_result_bytes = timeout, max_memory, max_result_bytes
         self.allow_service, self.remove_store = allow_service, remove_store
         self.child: subprocess.Popen | None = None
+        # The child is always started from this one long-lived thread: the kernel's parent-death
+        # signal fires when the *thread* that started a child ends, not only the process.
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="her2neg-endpoint-child")
         self._lock = threading.RLock()
         self._stopped = threading.Event()
         _check_port_free(host, port)
@@ -208,6 +215,9 @@ class Endpoint:
     # -- the child ---------------------------------------------------------------------------
 
     def _start_child(self) -> None:
+        self._spawner.submit(self._spawn).result()
+
+    def _spawn(self) -> None:
         cmd = [oxigraph_command(), "serve" if self.writable else "serve-read-only", "--location",
                str(self.location), "--bind", f"127.0.0.1:{self.inner_port}"]
         if self.union:
@@ -261,6 +271,7 @@ class Endpoint:
         self.server.server_close()
         with self._lock:
             self._stop_child()
+        self._spawner.shutdown(wait=True)
         if self.remove_store:
             shutil.rmtree(self.location, ignore_errors=True)
 
