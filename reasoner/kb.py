@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reasoner.errors import KnowledgeBaseError
 from reasoner.inference import DrugClasses
-from reasoner.query.backends import OxigraphBackend, QueryBackend, RdflibBackend
+from reasoner.query.backends import QueryBackend, get_backend
 from reasoner.resources import module_paths
 from reasoner.vocab import H2N, local_name
 
@@ -125,13 +125,12 @@ class KnowledgeBase:
         files = tuple(module_paths())
         if not files:
             raise KnowledgeBaseError("no ontology modules found", hint="is the package installed with its data?")
+        if backend not in ("oxigraph", "rdflib"):  # the knowledge base is loaded from its files
+            from reasoner.errors import UsageError
+
+            raise UsageError(f"unknown backend {backend!r}", hint="use oxigraph or rdflib")
         try:
-            if backend == "oxigraph":
-                store: QueryBackend = OxigraphBackend(files)
-            elif backend == "rdflib":
-                store = RdflibBackend(files)
-            else:
-                raise KnowledgeBaseError(f"unknown backend {backend!r}", hint="use oxigraph or rdflib")
+            store: QueryBackend = get_backend(backend, files)
         except (SyntaxError, ValueError, OSError) as exc:
             raise KnowledgeBaseError(f"the ontology does not load: {exc}") from exc
         return cls(store, files)

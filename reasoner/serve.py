@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from reasoner.errors import BackendError
+from reasoner.vocab import KB_GRAPH
 
 __all__ = ["KB_GRAPH", "PATIENTS_GRAPH", "cohort_triples", "export_store", "oxigraph_command", "serve",
            "start_server", "wait_until_up", "free_port"]
 
-KB_GRAPH = "urn:her2neg:kb"
 PATIENTS_GRAPH = "urn:her2neg:patients"
 
 
