@@ -91,6 +91,7 @@ def recommend(
     files: Annotated[list[Path], typer.Argument(help="Patient records: JSON, JSON Lines, Turtle/JSON-LD or a FHIR bundle.")],
     format: Annotated[str, typer.Option("--format", "-f", help="table, json or turtle.")] = "table",
     jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", "-j", help="US or EU: keep only options approved or guideline-endorsed there.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="table: every text in full and every option not offered, variants for other patients included.")] = False,
 ) -> None:
     """Treatment options for each patient, with reasons, exclusions, advice and warnings."""
     from reasoner.cli.render import render_result
@@ -117,7 +118,7 @@ def recommend(
             out.print(text, highlight=False, markup=False)
         else:
             for (label, _), result in zip(inputs, results, strict=True):
-                render_result(out, result, source=label)
+                render_result(out, result, source=label, kb=kb, show_all=all_)
         raise typer.Exit(_status_exit([r.status for r in results]))
     except (typer.Exit, typer.BadParameter):
         raise
