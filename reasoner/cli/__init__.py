@@ -137,15 +137,12 @@ def report(
     from reasoner.report import render_report
 
     try:
-        if jurisdiction is not None:
-            jurisdiction = jurisdiction.upper()
-            if jurisdiction not in ("US", "EU"):
-                raise typer.BadParameter("use US or EU", param_hint="--jurisdiction")
+        kb = _kb()
+        jurisdiction = kb.jurisdiction(jurisdiction)
         inputs = _load(file)
         if len(inputs) != 1:
             raise typer.BadParameter(f"{file} holds {len(inputs)} records; a report is for one patient",
                                      param_hint="FILE")
-        kb = _kb()
         raw = inputs[0][1]
         result = kb.recommend_many([raw], jurisdiction=jurisdiction)[0]
         html = render_report(result, record=raw, kb=kb)
