@@ -32,12 +32,16 @@ from reasoner.result import DISCLAIMER, Result
 
 __all__ = [
     "plain", "first_sentence", "ReadingView", "OptionView", "CautionView", "NotOfferedGroup",
-    "build_view", "population_fail_texts", "timeline", "classification_facts", "REASON_ORDER",
+    "build_view", "population_fail_texts", "timeline", "classification_facts", "REASON_ORDER", "DECISIVE_ORDER",
     "REASON_TITLES", "option_title",
 ]
 
-# The decisive reason of an excluded entry is its first reason in this order.
+# The sections of "not offered", in reading order.
 REASON_ORDER = ("CONTRAINDICATION", "PRIOR_PROGRESSION", "MISSING_DATA", "NOT_PREFERRED", "CRITERION_NOT_MET")
+# The decisive reason of an excluded entry is its first reason in this order: a known "no" decides
+# before an unknown fact, so an entry is listed under MISSING_DATA ("what to test") only when the
+# missing facts are all that stands between the patient and the option.
+DECISIVE_ORDER = ("CONTRAINDICATION", "PRIOR_PROGRESSION", "NOT_PREFERRED", "CRITERION_NOT_MET", "MISSING_DATA")
 REASON_TITLES = {
     "CONTRAINDICATION": "Contraindicated",
     "PRIOR_PROGRESSION": "Progressed on it before",
@@ -225,8 +229,8 @@ def _criterion_labels(kb: Any) -> dict[str, str]:
 
 
 def _decisive(reasons) -> tuple[str, str]:
-    ranked = sorted(reasons, key=lambda r: (REASON_ORDER.index(r.code) if r.code in REASON_ORDER
-                                            else len(REASON_ORDER)))
+    ranked = sorted(reasons, key=lambda r: (DECISIVE_ORDER.index(r.code) if r.code in DECISIVE_ORDER
+                                            else len(DECISIVE_ORDER)))
     return (ranked[0].code, ranked[0].text) if ranked else ("CRITERION_NOT_MET", "")
 
 

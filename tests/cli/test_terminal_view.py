@@ -184,3 +184,20 @@ def test_continue_current_option_reads_continue_current_regimen():
     marked = copy.copy(option)
     object.__setattr__(marked, "continue_current", True)
     assert option_title(marked) == "Continue current regimen (palbociclib + letrozole)"
+
+
+def test_what_to_test_lists_only_options_a_test_could_open(kb):
+    # An option also ruled out by a known criterion (here the PARP inhibitor before any endocrine
+    # therapy or chemotherapy, OlympiAD/EMBRACA) is not "decided" by the missing germline BRCA result.
+    from reasoner.views import build_view
+
+    record = load(ROOT / "examples/patients/hr-premenopausal.json")
+    result = kb.recommend(record)
+    view = build_view(result, kb=kb)
+    for group in view.groups:
+        if group.code == "MISSING_DATA":
+            for entry in group.entries:
+                assert all(r["code"] == "MISSING_DATA" for r in entry.reasons), entry
+    parp = next(e for e in result.excluded if "PARP inhibitor" in e.label and "HR-positive" in e.label)
+    assert {r.code for r in parp.reasons} >= {"MISSING_DATA", "CRITERION_NOT_MET"}
+    assert not any(parp.label in [e.label for e in g.entries] for g in view.groups if g.code == "MISSING_DATA")
