@@ -309,15 +309,25 @@ def _letter(i: int) -> str:
 
 # -- the facts behind the classification -----------------------------------------------------------
 
+def _m(value: Any) -> Mapping:
+    """An object of the record, or an empty one when the record has something else there
+    (an invalid record still gets its report: what cannot be read is left out, never guessed)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _l(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _fmt(value: Any) -> str:
     return plain(value if not isinstance(value, list) else ", ".join(map(str, value)))
 
 
 def classification_facts(record: Mapping, result: Result) -> list[dict]:
     """Each classification value with the recorded facts it was derived from (from the record)."""
-    rec = record if isinstance(record, Mapping) else {}
-    receptors = rec.get("receptors") or {}
-    c = result.classification or {}
+    rec = _m(record)
+    receptors = _m(rec.get("receptors"))
+    c = _m(result.classification)
     facts = []
 
     def receptor(key_pct: str, key_status: str, name: str) -> str | None:
@@ -347,14 +357,14 @@ def classification_facts(record: Mapping, result: Result) -> list[dict]:
     if c.get("er_low") is not None:
         facts.append({"name": "ER-low (1-10%)", "value": "yes" if c.get("er_low") else "no",
                       "from": receptor("er_percent", "er", "ER") or "ER not recorded"})
-    therapies = [t for t in rec.get("therapies") or [] if isinstance(t, Mapping)]
+    therapies = [t for t in _l(rec.get("therapies")) if isinstance(t, Mapping)]
     met = [t for t in therapies if t.get("setting") == "metastatic"]
     if c.get("line") is not None:
         facts.append({"name": "Metastatic line", "value": _fmt(c.get("line")),
                       "from": f"{len(met)} therapy line(s) recorded for metastatic disease"
                               + (": " + "; ".join(_therapy_short(t) for t in met) if met else "")})
     endo_from = []
-    metastatic = rec.get("metastatic") or {}
+    metastatic = _m(rec.get("metastatic"))
     if metastatic.get("diagnosis_date"):
         endo_from.append(f"metastatic diagnosis {plain(metastatic['diagnosis_date'])}"
                          + (" (de novo)" if metastatic.get("de_novo") else ""))
@@ -375,15 +385,15 @@ def classification_facts(record: Mapping, result: Result) -> list[dict]:
                           f"age {plain(rec['age'])}" if rec.get("age") is not None else "",
                           f"menopausal status: {plain(rec['menopausal_status'])}" if rec.get("menopausal_status") else "",
                           f"ECOG {plain(rec['ecog'])}" if rec.get("ecog") is not None else "") if x)})
-    biomarkers = rec.get("biomarkers") or {}
-    if isinstance(biomarkers, Mapping) and biomarkers:
+    biomarkers = _m(rec.get("biomarkers"))
+    if biomarkers:
         facts.append({"name": "Biomarkers", "value": "",
                       "from": "; ".join(f"{plain(k)} {plain(v).replace('_', ' ')}" for k, v in biomarkers.items())})
     return facts
 
 
 def _therapy_short(t: Mapping) -> str:
-    drugs = " + ".join(plain(d) for d in t.get("drugs") or [])
+    drugs = " + ".join(plain(d) for d in _l(t.get("drugs")))
     span = f"{plain(t.get('start') or '?')} to {plain(t.get('end') or 'ongoing')}"
     end = f", {plain(t['end_reason'])}" if t.get("end_reason") else ""
     return f"{drugs} ({span}{end})"
@@ -392,8 +402,10 @@ def _therapy_short(t: Mapping) -> str:
 # -- the timeline ---------------------------------------------------------------------------------
 
 def _d(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
     try:
-        return dt.date.fromisoformat(str(value)) if value else None
+        return dt.date.fromisoformat(value)
     except ValueError:
         return None
 
@@ -404,42 +416,45 @@ def timeline(record: Mapping) -> dict:
     Returns ``{"start", "end", "bars": [...], "marks": [...]}`` with ISO dates; a therapy without
     an end runs to the decision date (``as_of``) and is marked ongoing.
     """
-    rec = record if isinstance(record, Mapping) else {}
+    rec = _m(record)
     as_of = _d(rec.get("as_of")) or dt.date.today()
     bars, marks = [], []
-    metastatic = rec.get("metastatic") or {}
+    metastatic = _m(rec.get("metastatic"))
     if _d(metastatic.get("diagnosis_date")):
-        marks.append({"date": metastatic["diagnosis_date"], "kind": "diagnosis",
+        marks.append({"date": _d(metastatic["diagnosis_date"]).isoformat(), "kind": "diagnosis",
                       "label": "metastatic diagnosis" + (" (de novo)" if metastatic.get("de_novo") else "")})
-    early = rec.get("early") or {}
+    early = _m(rec.get("early"))
     for key in ("diagnosis_date",):
         if _d(early.get(key)):
-            marks.append({"date": early[key], "kind": "diagnosis", "label": "diagnosis"})
-    lrr = rec.get("locoregional_recurrence") or {}
+            marks.append({"date": _d(early[key]).isoformat(), "kind": "diagnosis", "label": "diagnosis"})
+    lrr = _m(rec.get("locoregional_recurrence"))
     if _d(lrr.get("diagnosis_date")):
-        marks.append({"date": lrr["diagnosis_date"], "kind": "diagnosis", "label": "locoregional recurrence"})
-    receptors = rec.get("receptors") or {}
+        marks.append({"date": _d(lrr["diagnosis_date"]).isoformat(), "kind": "diagnosis",
+                      "label": "locoregional recurrence"})
+    receptors = _m(rec.get("receptors"))
     if _d(receptors.get("tested_on")):
-        marks.append({"date": receptors["tested_on"], "kind": "biopsy",
+        marks.append({"date": _d(receptors["tested_on"]).isoformat(), "kind": "biopsy",
                       "label": f"biopsy/receptor test ({plain(receptors.get('specimen') or 'specimen not recorded')})"})
-    for test in rec.get("biomarker_tests") or []:
+    for test in _l(rec.get("biomarker_tests")):
         if isinstance(test, Mapping) and _d(test.get("date")):
-            marks.append({"date": test["date"], "kind": "test",
+            marks.append({"date": _d(test["date"]).isoformat(), "kind": "test",
                           "label": f"{plain(test.get('test'))}: {plain(test.get('result'))}"
                                    + (f" ({plain(test.get('sample'))})" if test.get("sample") else "")})
-    for i, t in enumerate(rec.get("therapies") or []):
+    for i, t in enumerate(_l(rec.get("therapies"))):
         if not isinstance(t, Mapping) or not _d(t.get("start")):
             continue
         end = _d(t.get("end"))
+        if t.get("end") is not None and end is None:
+            continue  # an end that cannot be read: not drawn as ongoing
         bars.append({
-            "index": i, "drugs": " + ".join(plain(d) for d in t.get("drugs") or []),
+            "index": i, "drugs": " + ".join(plain(d) for d in _l(t.get("drugs"))),
             "setting": plain(t.get("setting") or "setting not recorded"),
-            "start": t["start"], "end": t.get("end") or as_of.isoformat(), "ongoing": end is None,
+            "start": _d(t["start"]).isoformat(), "end": (end or as_of).isoformat(), "ongoing": end is None,
             "end_reason": plain(t.get("end_reason") or ("ongoing" if end is None else "not recorded")),
         })
         prog = _d(t.get("progression_date")) or (end if t.get("end_reason") == "progression" else None)
         if prog:
-            basis = ", ".join(plain(b).replace("_", " ") for b in t.get("progression_basis") or [])
+            basis = ", ".join(plain(b).replace("_", " ") for b in _l(t.get("progression_basis")))
             marks.append({"date": prog.isoformat(), "kind": "progression",
                           "label": "progression" + (f" ({basis})" if basis else "")})
     dates = [_d(b["start"]) for b in bars] + [_d(b["end"]) for b in bars] + [_d(m["date"]) for m in marks]

@@ -155,10 +155,10 @@ def test_unknown_menopausal_status_is_not_folded(kb):
 
 def test_patient_text_is_shown_as_text_not_markup_or_escapes(kb):
     record = load(TYPICAL)
-    record["id"] = "pt-[bold red]X[/bold red]\x1b[2J"
+    record["id"] = "pt-[bold red]X[/bold red]\x1b[2J:pill:"
     out = render(kb, record)
     assert "\x1b" not in out
-    assert "pt-[bold red]X[/bold red][2J" in out
+    assert "pt-[bold red]X[/bold red][2J:pill:" in out  # no markup, no escape, no emoji code
 
 
 def test_cli_respects_80_columns_and_all_flag():

@@ -201,3 +201,27 @@ def test_why_not_opens_on_demand(kb, browser, tmp_path):
     first.find_element("css selector", "summary").click()
     assert entry.is_displayed()
     assert entry.text in {e.label for e in result.excluded}
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda r: r.update(metastatic=["bone"]),
+    lambda r: r.update(therapies={"drugs": "letrozole"}),
+    lambda r: r["therapies"][0].update(drugs="letrozole", start=20240115, end="2026-02-30"),
+    lambda r: r["therapies"].append("not a therapy"),
+    lambda r: r.update(receptors="ER+"),
+    lambda r: r.update(biomarkers=["PIK3CA"], as_of="yesterday"),
+    lambda r: r["receptors"].update(tested_on="2026/10/10", her2_ihc=["0"]),
+], ids=["metastatic-list", "therapies-object", "bad-therapy-values", "therapy-string", "receptors-string",
+        "biomarkers-list", "bad-receptor-values"])
+def test_an_invalid_record_still_gets_a_report(kb, mutate):
+    # Fail closed: what cannot be read is left out of the drawing and the facts, never guessed, and
+    # the report says the record is invalid with the validation findings.
+    record = load(TYPICAL)
+    mutate(record)
+    result = kb.recommend(record)
+    html = render_report(result, record=record, kb=kb, generated="test")
+    assert "does not replace" in html
+    if result.status != "ok":
+        assert "Validation" in html and result.validation
+    svg = html[html.index("<svg"):html.index("</svg>")] if "<svg" in html else ""
+    assert "2026-02-30" not in svg and "ongoing" not in svg
