@@ -225,3 +225,10 @@ def test_an_invalid_record_still_gets_a_report(kb, mutate):
         assert "Validation" in html and result.validation
     svg = html[html.index("<svg"):html.index("</svg>")] if "<svg" in html else ""
     assert "2026-02-30" not in svg and "ongoing" not in svg
+
+
+def test_no_python_none_reaches_the_page(kb):
+    for name in ("tnbc-gbrca", "hr-second-line-pik3ca", "tnbc-first-line-pdl1"):
+        record = load(ROOT / f"examples/patients/{name}.json")
+        text = " ".join(parse(report(kb, record)).text)
+        assert not re.search(r"\bNone\b", text), name
