@@ -34,6 +34,7 @@ INFERRED_PROPERTIES = frozenset(
         "hasState",
         "unknownFacet",
         "exposedTo",
+        "exposedToIncludingCurrent",
         "exposedInMetastaticSetting",
         "progressedOn",
         "ongoingDrug",

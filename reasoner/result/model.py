@@ -59,13 +59,14 @@ class Option:
     cautions: tuple[str, ...]
     recommendation_code: str | None = None
     regimen: str | None = None
+    continue_current: bool = False  # the regimen she is on now, continued (not a new treatment)
 
     @property
     def drugs(self) -> tuple[str, ...]:
         return tuple(sorted({d for c in self.components for d in c.drugs}))
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "id": self.id,
             "label": self.label,
             "intent": self.intent,
@@ -79,6 +80,9 @@ class Option:
             "recommendation_code": self.recommendation_code,
             "regimen": self.regimen,
         }
+        if self.continue_current:  # the contract: options without the key are new treatments
+            out["continue_current"] = True
+        return out
 
 
 @dataclass(frozen=True)
