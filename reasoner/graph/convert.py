@@ -38,6 +38,7 @@ INFERRED_PROPERTIES = frozenset(
         "exposedInMetastaticSetting",
         "progressedOn",
         "ongoingDrug",
+        "currentRegimenDrug",
         "metastaticLine",
         "priorMetastaticLines",
         "priorMetastaticChemoLines",

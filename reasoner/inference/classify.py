@@ -600,6 +600,7 @@ def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
         (H2N.exposedInMetastaticSetting, inference.exposed_metastatic),
         (H2N.progressedOn, inference.progressed),
         (H2N.ongoingDrug, inference.ongoing),
+        (H2N.currentRegimenDrug, inference.current_drugs),
         (H2N.stoppedForToxicity, inference.stopped_for_toxicity),
     ):
         for drug in sorted(drugs):
