@@ -374,8 +374,7 @@ class Engine:
             drug = kb.labels.get(row["drug"])
             if info is None or info.action != "block" or drug not in inf.ongoing:
                 continue
-            text = info.message.replace("{value}", _value_text(row["value"])) if row.get("value") is not None \
-                else info.message
+            text = _message(info.message, row)
             warnings.append(Warning("CURRENT_REGIMEN_CONTRAINDICATED", (
                 f"{drug} is part of an ongoing regimen but is contraindicated for this patient: {text} "
                 "Review the current treatment.")))

@@ -522,6 +522,8 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     # Its anticancer drugs only: an ongoing bone-targeted agent is supportive care, not a regimen.
     current = [t for t in _current_regimen(record, setting, therapies)
                if any(drugs.has(d, ANTINEOPLASTIC) for d in t.drugs)]
+    if not current and any(t.ongoing and t.end_reason is None and not t.setting for t in therapies):
+        unknown.add("current-regimen")  # an ongoing therapy whose setting is unknown may be the current one
     current_working = bool(current) and not any(t.progressed for t in current)
     if current:
         states.add("on-current-regimen")
