@@ -13,7 +13,6 @@ running its chunk in the parent. Nothing is lost: the run writes one line per in
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import time
@@ -23,11 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from reasoner.batch.inputs import Unreadable, count_inputs, iter_inputs
 from reasoner.errors import InputError, ReasonerError
 
 __all__ = ["BatchSummary", "BatchError", "run_batch", "csv_path_for", "merge_shards", "CSV_COLUMNS",
-           "DEFAULT_CHUNK_SIZE"]
+           "DEFAULT_CHUNK_SIZE", "OUTPUT_FORMATS", "output_format_for", "process_chunk", "result_line"]
 
 DEFAULT_CHUNK_SIZE = 50
 CSV_COLUMNS = ("input", "patient", "status", "subtype", "her2_category", "line", "n_options",
@@ -123,11 +124,8 @@ def _unprocessable(engine: Any, raw: Any, message: str, jurisdiction: str | None
     )
 
 
-def process_chunk(chunk: list[tuple[str, Any]], engine: Any = None,
-                  jurisdiction: str | None = None) -> list[tuple[str, str, bool]]:
-    """``(json_line, status, unprocessable)`` for each ``(key, record)`` of the chunk, in order."""
-    if engine is None:
-        engine, jurisdiction = _ENGINE, _JURISDICTION
+def _reason(chunk: list[tuple[str, Any]], engine: Any, jurisdiction: str | None) -> tuple[list[Any], list[bool]]:
+    """The results of a chunk (one per record, in order) and which records could not be processed."""
     results: list[Any] = [None] * len(chunk)
     failed = [False] * len(chunk)
     runnable = []
@@ -152,12 +150,68 @@ def process_chunk(chunk: list[tuple[str, Any]], engine: Any = None,
                     f"the record could not be processed (internal error {type(exc).__name__}: {exc}); "
                     "please report it", jurisdiction)
                 failed[i] = True
-    out = []
-    for (key, _), result, bad in zip(chunk, results, failed, strict=True):
-        data = result.to_dict()
-        data["input"] = key
-        out.append((json.dumps(data, ensure_ascii=False), result.status, bad))
-    return out
+    return results, failed
+
+
+def result_line(key: str, result: Any) -> bytes:
+    """One JSON Lines line (without the newline): the contract JSON plus ``"input"`` as its last key."""
+    body = result.to_json()
+    return body[:-1] + b',"input":' + orjson.dumps(key) + b"}"
+
+
+def process_chunk(chunk: list[tuple[str, Any]], engine: Any = None,
+                  jurisdiction: str | None = None) -> list[tuple[bytes, str, bool]]:
+    """``(json_line, status, unprocessable)`` for each ``(key, record)`` of the chunk, in order.
+
+    ``json_line`` is UTF-8 bytes (serialised once, here, by orjson).
+    """
+    if engine is None:
+        engine, jurisdiction = _ENGINE, _JURISDICTION
+    results, failed = _reason(chunk, engine, jurisdiction)
+    return [(result_line(key, result), result.status, bad)
+            for (key, _), result, bad in zip(chunk, results, failed, strict=True)]
+
+
+def _csv_source(key: str, result: Any) -> dict:
+    """The part of a result's JSON that the CSV row reads (built without serialising the rest)."""
+    return {
+        "input": key, "patient": result.patient, "status": result.status,
+        "classification": result.classification,
+        "options": [{"id": o.id} for o in result.options],
+        "advice": [{"code": a.code} for a in result.advice],
+        "warnings": [{"code": w.code} for w in result.warnings],
+    }
+
+
+@dataclass
+class _ChunkOut:
+    """What a worker sends back for one chunk: the bytes (or Arrow batch) to write and the tally."""
+
+    payload: Any
+    statuses: list[str]
+    bad: list[bool]
+    csv_rows: list[list]
+
+    def __len__(self) -> int:
+        return len(self.statuses)
+
+
+def _process_for_output(chunk: list[tuple[str, Any]], fmt: str, engine: Any = None,
+                        jurisdiction: str | None = None) -> _ChunkOut:
+    """A chunk reasoned over and serialised in the worker, ready for the parent to write as is."""
+    if engine is None:
+        engine, jurisdiction = _ENGINE, _JURISDICTION
+    results, failed = _reason(chunk, engine, jurisdiction)
+    statuses = [r.status for r in results]
+    if fmt == "parquet":
+        from reasoner.result.columnar import record_batch, row
+
+        payload = record_batch([row(orjson.loads(r.to_json()), key) for (key, _), r in zip(chunk, results, strict=True)])
+        csv_rows: list[list] = []
+    else:
+        payload = b"".join(result_line(key, r) + b"\n" for (key, _), r in zip(chunk, results, strict=True))
+        csv_rows = [_csv_row(_csv_source(key, r)) for (key, _), r in zip(chunk, results, strict=True)]
+    return _ChunkOut(payload, statuses, failed, csv_rows)
 
 
 # -- the parent ---------------------------------------------------------------------------------
@@ -214,6 +268,85 @@ def _resume_prefix(out_path: Path, items: Iterator[tuple[str, Any]]) -> tuple[li
     return kept, end
 
 
+OUTPUT_FORMATS = ("jsonl", "parquet")
+
+
+def output_format_for(out_path: Path, output_format: str | None = None) -> str:
+    """``jsonl`` or ``parquet``: as asked, else from the output's suffix (``.parquet``, ``.pq``)."""
+    if output_format is None:
+        return "parquet" if out_path.suffix.lower() in (".parquet", ".pq") else "jsonl"
+    fmt = output_format.lower().replace("json-lines", "jsonl").replace("ndjson", "jsonl")
+    if fmt not in OUTPUT_FORMATS:
+        raise BatchError(f"unknown output format {output_format!r}", hint="use jsonl or parquet")
+    return fmt
+
+
+class _JsonlSink:
+    """JSON Lines results (bytes from the workers, written as they are) plus the CSV summary."""
+
+    def __init__(self, out_path: Path, csv_path: Path, kept: list[dict]):
+        self.out_path, self.csv_path, self.kept = out_path, csv_path, kept
+
+    def __enter__(self):
+        self._out = self.out_path.open("ab" if self.kept else "wb")
+        self._csv_file = self.csv_path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._csv_file)
+        self._writer.writerow(CSV_COLUMNS)
+        for row in self.kept:
+            self._writer.writerow(_csv_row(row))
+        return self
+
+    def write(self, out: _ChunkOut) -> None:
+        self._out.write(out.payload)
+        self._out.flush()
+        self._writer.writerows(out.csv_rows)
+
+    def __exit__(self, *exc):
+        self._out.close()
+        self._csv_file.close()
+        return False
+
+
+class _ParquetSink:
+    """One Parquet file: the workers' Arrow batches gathered into row groups of ``ROW_GROUP`` rows."""
+
+    ROW_GROUP = 4096
+
+    def __init__(self, out_path: Path):
+        self.out_path = out_path
+        self._pending: list = []
+        self._rows = 0
+
+    def __enter__(self):
+        import pyarrow.parquet as pq
+
+        from reasoner.result.columnar import arrow_schema
+
+        # zstd: repeated texts are dictionary-encoded per row group, the rest compresses ~10x
+        self._writer = pq.ParquetWriter(self.out_path, arrow_schema(), compression="zstd")
+        return self
+
+    def _flush(self) -> None:
+        if self._pending:
+            import pyarrow as pa
+
+            self._writer.write_table(pa.Table.from_batches(self._pending), row_group_size=max(self._rows, 1))
+            self._pending, self._rows = [], 0
+
+    def write(self, out: _ChunkOut) -> None:
+        self._pending.append(out.payload)
+        self._rows += len(out)
+        if self._rows >= self.ROW_GROUP:
+            self._flush()
+
+    def __exit__(self, *exc):
+        try:
+            self._flush()
+        finally:
+            self._writer.close()
+        return False
+
+
 def run_batch(
     inputs: Path | str | Iterable[Path | str],
     out_path: Path | str,
@@ -225,6 +358,7 @@ def run_batch(
     progress: bool = True,
     shard: str | tuple[int, int] | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    output_format: str | None = None,
 ) -> BatchSummary:
     """Reason over every record of ``inputs``; one JSON line per record in ``out_path``, plus a CSV.
 
@@ -232,9 +366,13 @@ def run_batch(
     ``"i/n"`` keeps records ``i, i+n, i+2n, ...`` (1-based), so ``n`` machines can share a cohort;
     :func:`merge_shards` interleaves their outputs back into input order. ``resume`` keeps the
     complete lines of an interrupted run (after checking their input keys) and continues.
+    ``output_format``: ``"jsonl"`` or ``"parquet"`` (one typed row per record, the schema of
+    :mod:`reasoner.result.columnar`; needs pyarrow; no CSV beside it, no resume); by default
+    ``.parquet``/``.pq`` outputs are Parquet and anything else JSON Lines.
     """
     started = time.perf_counter()
     out_path = Path(out_path)
+    fmt = output_format_for(out_path, output_format)
     csv_path = csv_path_for(out_path)
     if chunk_size < 1:
         raise BatchError("the chunk size must be at least 1")
@@ -244,7 +382,15 @@ def run_batch(
         jurisdiction = KnowledgeBase.default().jurisdiction(jurisdiction)
     jobs = max(1, jobs or os.cpu_count() or 1)
     shard_t = _parse_shard(shard)
-    summary = BatchSummary(out_path=str(out_path), csv_path=str(csv_path), jobs=jobs, shard=shard_t)
+    if fmt == "parquet":
+        from reasoner.result.columnar import require_pyarrow
+
+        require_pyarrow()
+        if resume:
+            raise BatchError("--resume needs JSON Lines output (a Parquet file is written whole)",
+                             hint="write results.jsonl to resume, or run again without --resume")
+    summary = BatchSummary(out_path=str(out_path), csv_path=str(csv_path) if fmt == "jsonl" else "",
+                           jobs=jobs, shard=shard_t)
 
     items: Iterator[tuple[str, Any]] = iter_inputs(inputs)
     if shard_t is not None:
@@ -275,37 +421,27 @@ def run_batch(
                for v in row.get("validation") or []):
             summary.unprocessable += 1
 
-    mode = "ab" if kept else "wb"
-    with out_path.open(mode) as out, csv_path.open("w", newline="", encoding="utf-8") as csv_file:
-        writer = csv.writer(csv_file)
-        writer.writerow(CSV_COLUMNS)
-        for row in kept:
-            writer.writerow(_csv_row(row))
-
-        def write(lines: list[tuple[str, str, bool]]) -> None:
-            buf = io.StringIO()
-            for text, status, bad in lines:
-                buf.write(text)
-                buf.write("\n")
+    sink = _ParquetSink(out_path) if fmt == "parquet" else _JsonlSink(out_path, csv_path, kept)
+    with sink:
+        def write(out: _ChunkOut) -> None:
+            sink.write(out)
+            for status, bad in zip(out.statuses, out.bad, strict=True):
                 summary.by_status[status] += 1
                 summary.processed += 1
                 summary.unprocessable += bad
-                writer.writerow(_csv_row(json.loads(text)))
-            out.write(buf.getvalue().encode("utf-8"))
-            out.flush()
             if on_chunk:
-                on_chunk(len(lines))
+                on_chunk(len(out))
 
         chunks = _chunks(((k, note(k, r)) for k, r in items), chunk_size)
         with _progress(progress, total, len(kept)) as advance:
-            def write_and_advance(lines):
-                write(lines)
-                advance(len(lines))
+            def write_and_advance(out: _ChunkOut) -> None:
+                write(out)
+                advance(len(out))
 
             if jobs == 1:
-                _run_serial(chunks, jurisdiction, write_and_advance)
+                _run_serial(chunks, fmt, jurisdiction, write_and_advance)
             else:
-                _run_parallel(chunks, jobs, jurisdiction, write_and_advance)
+                _run_parallel(chunks, fmt, jobs, jurisdiction, write_and_advance)
 
     summary.total = sum(summary.by_status.values())
     summary.duplicates = {pid: keys for pid, keys in ids.items() if len(keys) > 1}
@@ -350,13 +486,13 @@ def _local_engine(cache: dict) -> Any:
     return cache["engine"]
 
 
-def _run_serial(chunks, jurisdiction, write) -> None:
+def _run_serial(chunks, fmt: str, jurisdiction, write) -> None:
     cache: dict = {}
     for chunk in chunks:
-        write(process_chunk(chunk, _local_engine(cache), jurisdiction))
+        write(_process_for_output(chunk, fmt, _local_engine(cache), jurisdiction))
 
 
-def _run_parallel(chunks, jobs: int, jurisdiction, write) -> None:
+def _run_parallel(chunks, fmt: str, jobs: int, jurisdiction, write) -> None:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -372,21 +508,21 @@ def _run_parallel(chunks, jobs: int, jurisdiction, write) -> None:
         def collect(chunk, future) -> None:
             nonlocal executor
             try:
-                lines = future.result()
+                out = future.result()
             except BrokenProcessPool:
                 # a worker died (out of memory, a crash in native code): redo this chunk here,
                 # record by record, and start a fresh pool for the rest
-                lines = process_chunk(chunk, _local_engine(cache), jurisdiction)
-            write(lines)
+                out = _process_for_output(chunk, fmt, _local_engine(cache), jurisdiction)
+            write(out)
 
         for chunk in chunks:
             try:
-                future = executor.submit(process_chunk, chunk)
+                future = executor.submit(_process_for_output, chunk, fmt)
             except BrokenProcessPool:
                 executor.shutdown(wait=False, cancel_futures=True)
                 executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                                initargs=(jurisdiction,))
-                future = executor.submit(process_chunk, chunk)
+                future = executor.submit(_process_for_output, chunk, fmt)
             pending.append((chunk, future))
             while len(pending) >= 2 * jobs:
                 collect(*pending.popleft())
