@@ -706,10 +706,7 @@ def _produces(regimen, target: frozenset[str]) -> bool:
 
 
 def _dedupe(items):
-    seen = set()
-    out = []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out
+    """The items without repeats, first occurrence kept (hot: most lists hold 0 or 1 item)."""
+    if isinstance(items, list) and len(items) < 2:
+        return list(items)
+    return list(dict.fromkeys(items))
