@@ -1,24 +1,28 @@
 """Cohort throughput: the batch runner on seeded synthetic cohorts, against the naive pipeline.
 
-    python benchmarks/bench_cohort.py                 # 1k and 10k (a few minutes)
-    python benchmarks/bench_cohort.py --sizes 1000 10000 100000 --jobs 2
+    python benchmarks/bench_cohort.py                                   # 1k and 10k, JSON Lines and Parquet
+    python benchmarks/bench_cohort.py --sizes 1000 10000 100000 1000000 --formats jsonl parquet
     python benchmarks/bench_cohort.py --naive-only --naive 20
 
-For each size N: generate N records (``reasoner.cohort.synthetic``, seed 42) into a JSON Lines
-file, run ``reasoner.batch.run_batch`` on it, and report wall time, patients/second, ms/patient,
-and peak resident memory of the parent and of the worker processes (``resource.getrusage``,
-``ru_maxrss``). Each size runs in a fresh subprocess so peaks do not carry over.
+For each size N and output format: take the first N records of a seeded synthetic cohort
+(``reasoner.cohort.synthetic``, seed 42; record i depends on (seed, i) only, so each size is a
+prefix of the largest, generated once into ``--cache``), run ``reasoner.batch.run_batch`` on it
+with ``--jobs`` workers (default: the cores this process may use), and report wall time,
+records/second, ms/record, and peak resident memory of the parent and of the largest worker
+(``resource.getrusage`` ``ru_maxrss``), with the load average before and after (the machine is
+shared). Each run is a fresh subprocess so peaks do not carry over; outputs are deleted after.
 
 The naive pipeline is what a user would write with the same libraries, per patient: an rdflib
 graph holding the ontology and the patient graph, one pySHACL validation, then the eligibility and
-warning queries with rdflib. It runs on a sample of ``--naive`` patients; the ratio compares the
-per-patient cost of both.
+warning queries with rdflib. It runs on a sample of ``--naive`` patients in the same invocation;
+the ratio compares the per-patient cost of both.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -29,23 +33,47 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def one_size(n: int, jobs: int, chunk: int) -> dict:
-    from reasoner.batch import run_batch
+def cohort_file(cache: Path, n: int, largest: int) -> Path:
+    """The first ``n`` records of the seed-42 cohort of ``largest`` records, as JSON Lines."""
     from reasoner.cohort.synthetic import write_jsonl
 
-    with tempfile.TemporaryDirectory() as tmp:
-        cohort = Path(tmp) / "cohort.jsonl"
-        write_jsonl(cohort, n, seed=42)
+    cache.mkdir(parents=True, exist_ok=True)
+    full = cache / f"cohort-seed42-{largest}.jsonl"
+    if not full.exists():
+        tmp = full.with_suffix(".part")
+        write_jsonl(tmp, largest, seed=42)
+        tmp.replace(full)
+    if n == largest:
+        return full
+    part = cache / f"cohort-seed42-{n}.jsonl"
+    if not part.exists():
+        with full.open("rb") as src, part.with_suffix(".part").open("wb") as dst:
+            for _, line in zip(range(n), src, strict=False):
+                dst.write(line)
+        part.with_suffix(".part").replace(part)
+    return part
+
+
+def one_size(cohort: Path, n: int, fmt: str, jobs: int, chunk: int) -> dict:
+    from reasoner.batch import run_batch
+
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        out = Path(tmp) / ("results.parquet" if fmt == "parquet" else "results.jsonl")
         started = time.perf_counter()
-        summary = run_batch(cohort, Path(tmp) / "results.jsonl", jobs=jobs, chunk_size=chunk, progress=False)
+        summary = run_batch(cohort, out, jobs=jobs, chunk_size=chunk, progress=False)
         seconds = time.perf_counter() - started
-    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"n": n, "jobs": jobs, "chunk_size": chunk, "seconds": round(seconds, 2),
-            "patients_per_s": round(n / seconds, 1), "ms_per_patient": round(1000 * seconds / n, 3),
+        size = out.stat().st_size
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_rss, child_rss = me.ru_maxrss / 1024, children.ru_maxrss / 1024
+    # CPU seconds of the parent (from the start, so KB-free imports included) and of every worker
+    cpu = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+    return {"cpu_s": round(cpu, 1), "cpu_ms_per_record": round(1000 * cpu / n, 3), "n": n, "format": fmt, "jobs": jobs, "chunk_size": chunk, "seconds": round(seconds, 2),
+            "records_per_s": round(n / seconds, 1), "ms_per_record": round(1000 * seconds / n, 3),
             "peak_rss_parent_mb": round(self_rss), "peak_rss_worker_mb": round(child_rss),
-            "ok": summary.ok, "invalid": summary.invalid, "out_of_scope": summary.out_of_scope,
-            "lines": summary.total}
+            "output_mb": round(size / 1e6, 1), "ok": summary.ok, "invalid": summary.invalid,
+            "out_of_scope": summary.out_of_scope, "lines": summary.total,
+            "load_before": round(load_before, 1), "load_after": round(os.getloadavg()[0], 1)}
 
 
 def naive(n: int) -> dict:
@@ -90,32 +118,54 @@ def naive(n: int) -> dict:
             "naive_ms_per_patient": round(1000 * seconds / len(records), 1), "naive_rows": rows}
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--chunk-size", type=int, default=50)
+    ap.add_argument("--formats", nargs="*", default=["jsonl", "parquet"], choices=["jsonl", "parquet"])
+    ap.add_argument("--jobs", type=int, default=_cores(), help="worker processes (default: usable cores)")
+    ap.add_argument("--chunk-size", type=int, default=100)
     ap.add_argument("--naive", type=int, default=20)
     ap.add_argument("--naive-only", action="store_true")
-    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size and print JSON
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "her2neg-bench",
+                    help="where the generated cohorts are kept between runs")
+    ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)  # internal: cohort n format
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one_size(args.one, args.jobs, args.chunk_size)))
+        path, n, fmt = args.one
+        print(json.dumps(one_size(Path(path), int(n), fmt, args.jobs, args.chunk_size)))
         return
     results = []
     if not args.naive_only:
+        largest = max(args.sizes)
         for n in args.sizes:
-            proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--jobs", str(args.jobs),
-                                   "--chunk-size", str(args.chunk_size)], capture_output=True, text=True,
-                                  cwd=ROOT, check=True)
-            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            print(json.dumps(results[-1]), flush=True)
+            cohort = cohort_file(args.cache, n, largest)
+            for fmt in args.formats:
+                proc = subprocess.run([sys.executable, __file__, "--one", str(cohort), str(n), fmt,
+                                       "--jobs", str(args.jobs), "--chunk-size", str(args.chunk_size)],
+                                      capture_output=True, text=True, cwd=ROOT, check=True)
+                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                print(json.dumps(results[-1]), flush=True)
     base = naive(args.naive) if args.naive else None
     if base:
-        print(json.dumps(base))
-        for r in results:
-            print(f"N={r['n']}: {r['ms_per_patient']} ms/patient (wall, {r['jobs']} jobs) vs naive "
-                  f"{base['naive_ms_per_patient']} ms/patient: {base['naive_ms_per_patient'] / r['ms_per_patient']:.0f}x")
+        print(json.dumps(base), flush=True)
+    print("\n| N | output | wall | records/s | ms/record (wall) | peak RSS parent | peak RSS worker | "
+          "output size | CPU ms/record (all processes) | load avg before/after |" + (" vs naive |" if base else ""))
+    print("|---|---|---|---|---|---|---|---|---|---|" + ("---|" if base else ""))
+    for r in results:
+        ratio = f" {base['naive_ms_per_patient'] / r['ms_per_record']:.0f}x |" if base else ""
+        print(f"| {r['n']:,} | {r['format']} | {r['seconds']:.1f} s | {r['records_per_s']:,.0f} | "
+              f"{r['ms_per_record']:.3f} | {r['peak_rss_parent_mb']} MB | {r['peak_rss_worker_mb']} MB | "
+              f"{r['output_mb']:,.1f} MB | {r['cpu_ms_per_record']:.2f} | {r['load_before']} / {r['load_after']} |{ratio}")
+    if base:
+        print(f"| naive, {base['naive_n']} | - | {base['naive_seconds']:.1f} s | "
+              f"{1000 / base['naive_ms_per_patient']:.2f} | {base['naive_ms_per_patient']:,.1f} | | | | | | 1x |")
 
 
 if __name__ == "__main__":

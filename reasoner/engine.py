@@ -38,6 +38,7 @@ WARNING_QUERIES = (
     "tumor-marker-only-progression",
     "continuing-after-progression",
     "er-low",
+    "current-et-chemo-warning",
 )
 _batch_counter = itertools.count()
 
@@ -303,14 +304,37 @@ class Engine:
         advice: dict[str, Advice] = {a.code: a for a in p.extra_advice}
         removed: dict[str, list[Reason]] = defaultdict(list)
 
+        # The current regimen first: while it works, it supersedes new regimens (h2n:supersedesIntent).
+        continuing: Rule | None = None
+        for rule_iri in sorted(in_scope, key=lambda i: (kb.rules[i].rank if i in kb.rules else 0, i)):
+            rule = kb.rules.get(rule_iri)
+            if rule is None or not rule.continues_current:
+                continue
+            if not inf.current_drugs:
+                continue  # nothing to continue: not applicable, not "excluded"
+            endorsement = self._endorsement(inf.current_drugs, in_scope, statuses)
+            option, reasons = self._continue_option(rule, inf, statuses.get(rule_iri, []), blocked, cautioned,
+                                                   jurisdiction, endorsement)
+            cited.update(rule.sources)
+            if option is None:
+                excluded.append(Excluded(rule.id, rule.label, inf.current_drugs, tuple(_dedupe(reasons))))
+            elif continuing is None:
+                options.append(option)
+                continuing = rule
+
         for rule_iri in sorted(in_scope):
             rule = kb.rules.get(rule_iri)
-            if rule is None:
+            if rule is None or rule.continues_current:
                 continue
             reasons, cautions = self._criteria_outcome(rule, statuses.get(rule_iri, []))
             if p.history_incomplete and kb.rule_criteria.get(rule_iri, frozenset()) & kb.history_criteria:
                 # fail closed: what depends on an incomplete treatment history is unknown
                 reasons = [*reasons, self._reason("MISSING_DATA", HISTORY_INCOMPLETE_TEXT)]
+            superseded = continuing is not None and rule.kind == "Recommendation" \
+                and rule.intent in continuing.supersedes_intents
+            if superseded and reasons and not (continuing.keeps_add_ons and self._keeps_current(rule, inf)):
+                reasons = [self._reason(continuing.superseded_code, continuing.superseded_text or continuing.label),
+                           *reasons]
             if rule.kind == "AdviceRule":
                 if not reasons and rule.advice_code and rule.advice_code not in advice:
                     advice[rule.advice_code] = Advice(rule.advice_code, rule.advice_text or rule.label)
@@ -351,6 +375,12 @@ class Engine:
             if components is None:
                 excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(_dedupe(empty_reasons))))
                 continue
+            if superseded:
+                components = self._add_on(components, inf.current_drugs) if continuing.keeps_add_ons else None
+                if components is None:
+                    excluded.append(Excluded(rule.id, rule.label, all_drugs, (self._reason(
+                        continuing.superseded_code, continuing.superseded_text or continuing.label),)))
+                    continue
             drugs_in = {d for c in components for d in c.drugs}
             if self._mixes_endocrine_and_chemo(drugs_in):
                 excluded.append(Excluded(rule.id, rule.label, all_drugs, (Reason(
@@ -378,6 +408,17 @@ class Engine:
             excluded.append(Excluded(f"drug-{drug.replace(' ', '-')}", drug, (drug,), tuple(_dedupe(reasons))))
 
         warnings = []
+        # The cohort report current-regimen-contraindicated, for this patient: a blocking
+        # contraindication of a drug she is on now (the contraindicated-drugs rows, ongoing drugs only).
+        for row in contraindication_rows:
+            info = kb.contraindications.get(row["contraindication"])
+            drug = kb.labels.get(row["drug"])
+            if info is None or info.action != "block" or drug not in inf.ongoing:
+                continue
+            text = _message(info.message, row)
+            warnings.append(Warning("CURRENT_REGIMEN_CONTRAINDICATED", (
+                f"{drug} is part of an ongoing regimen but is contraindicated for this patient: {text} "
+                "Review the current treatment.")))
         for name in WARNING_QUERIES:
             for row in sorted(rows.get(name, []), key=lambda r: (r.get("therapyIndex") or 0, r["message"])):
                 warnings.append(Warning(row["code"], row["message"]))
@@ -404,6 +445,112 @@ class Engine:
             validation=validation + p.extra_validation,
             jurisdiction=jurisdiction,
         )
+
+    def _continue_option(self, rule: Rule, inf: Inference, statuses: list[tuple[str, str]],
+                         blocked: dict[str, list[str]],
+                         cautioned: dict[str, list[str]], jurisdiction: str | None,
+                         endorsement: tuple[Rule | None, list[Reason]] = (None, [])
+                         ) -> tuple[Option | None, list[Reason]]:
+        """The option that continues the current regimen, or the reasons it is not offered.
+
+        Its components are the drugs of the patient's current regimen, one component per drug, with
+        the drug's class as the role. It is offered whole or not at all: a current drug that is
+        contraindicated, or endocrine therapy together with chemotherapy, is a reason to change.
+        """
+        inf_drugs = inf.current_drugs
+        reasons, cautions = self._criteria_outcome(rule, statuses)
+        if not reasons:
+            endorsing, missing = endorsement
+            reasons = [Reason("CONTRAINDICATION", f"{d} (current regimen): {t}")
+                       for d in inf_drugs for t in blocked.get(d, [])]
+            regimen = self.kb.regimens.get(endorsing.regimen or "") if endorsing else None
+            carried = {d for c in (regimen.components if regimen else ()) if c.continues_after_progression
+                       for d in c.drugs}
+            reasons += [Reason("PRIOR_PROGRESSION", f"the disease progressed before on a regimen containing {d}")
+                        for d in inf_drugs if d in inf.progressed and d not in carried]
+            if self._mixes_endocrine_and_chemo(set(inf_drugs)):
+                reasons.append(Reason("CRITERION_NOT_MET", "the current regimen combines endocrine therapy with "
+                                      "chemotherapy, which are never given together: it is not continued as it is"))
+            elif endorsing is None and missing:
+                reasons += missing  # what must be known before the current regimen can be endorsed
+            elif endorsing is None:
+                reasons.append(Reason("CRITERION_NOT_MET", (
+                    f"the current regimen ({' + '.join(inf_drugs)}) is not a regimen this knowledge base "
+                    "recommends for the patient's situation now (for example an aromatase inhibitor without "
+                    "ovarian suppression before menopause, or endocrine therapy in visceral crisis): review it; "
+                    "the options offered are those for a change of treatment")))
+            approval_reason = self._jurisdiction_reason(rule, jurisdiction)
+            if approval_reason:
+                reasons.append(approval_reason)
+        if reasons:
+            return None, reasons
+        option_cautions = list(rule.cautions) + cautions
+        for drug in inf_drugs:
+            option_cautions.extend(cautioned.get(drug, []))
+        components = tuple(OptionComponent(self.kb.drug_type_labels.get(d, "current drug"), (d,))
+                           for d in inf_drugs)
+        return Option(
+            id=rule.id, label=rule.label, intent=rule.intent, line=inf.line,
+            preference=rule.preference, components=components, rationale=rule.rationale,
+            evidence=rule.evidence, approvals=rule.approvals, cautions=tuple(_dedupe(option_cautions)),
+            recommendation_code=rule.code, regimen="current regimen: " + " + ".join(inf_drugs),
+            continue_current=True,
+        ), []
+
+    def _endorsement(self, current: Sequence[str], in_scope: Iterable[str],
+                     statuses: dict[str, list[tuple[str, str]]]) -> tuple[Rule | None, list[Reason]]:
+        """The recommendation of the knowledge base that holds the current regimen, if any.
+
+        The current regimen is continued only when it is one the knowledge base recommends for the
+        patient now: some in-scope recommendation can produce exactly its drugs and none of its
+        criteria fails (facts not recorded are returned, to be named as cautions; unknown is not
+        read as negative: when the only recommendations that hold it lack facts, those facts are
+        returned as MISSING_DATA reasons and the regimen is not endorsed until they are known).
+        """
+        target = frozenset(current)
+        best: tuple[Rule | None, list[Reason]] = (None, [])
+        for rule_iri in sorted(in_scope):
+            rule = self.kb.rules.get(rule_iri)
+            if rule is None or rule.kind != "Recommendation" or rule.continues_current:
+                continue
+            regimen = self.kb.regimens.get(rule.regimen or "")
+            if regimen is None or not _produces(regimen, target):
+                continue
+            reasons, _ = self._criteria_outcome(rule, statuses.get(rule_iri, []))
+            if not reasons:
+                return rule, []
+            if all(r.code == "MISSING_DATA" for r in reasons) and (not best[1] or len(reasons) < len(best[1])):
+                best = (None, reasons)
+        return best
+
+    def _keeps_current(self, rule: Rule, inf: Inference) -> bool:
+        """Whether the rule's regimen can be built on the current regimen (not a switch)."""
+        regimen = self.kb.regimens.get(rule.regimen or "")
+        if regimen is None:
+            return False
+        comps = [OptionComponent(c.role, c.drugs, c.dosing) for c in regimen.components]
+        return self._add_on(comps, inf.current_drugs) is not None
+
+    @staticmethod
+    def _add_on(components: list[OptionComponent], current: Sequence[str]) -> list[OptionComponent] | None:
+        """The option built on the current regimen, or None when it would be a switch.
+
+        It keeps every current drug (each in some component; those components are narrowed to the
+        current drugs) and may add components (a CDK4/6 inhibitor added to ongoing adjuvant endocrine
+        therapy) or continue the same drugs under a recommendation of its own (extended adjuvant
+        endocrine therapy). An option without some current drug would replace it: a switch.
+        """
+        current_set = set(current)
+        covered: set[str] = set()
+        narrowed = []
+        for comp in components:
+            keep = tuple(d for d in comp.drugs if d in current_set)
+            if keep:
+                covered.update(keep)
+                narrowed.append(OptionComponent(comp.role, keep, comp.dosing))
+            else:
+                narrowed.append(comp)
+        return narrowed if covered == current_set else None
 
     def _criteria_outcome(self, rule: Rule, statuses: list[tuple[str, str]]) -> tuple[list[Reason], list[str]]:
         reasons: list[Reason] = []
@@ -609,11 +756,16 @@ def _uri(iri: str):
     return URIRef(iri)
 
 
+def _produces(regimen, target: frozenset[str]) -> bool:
+    """Whether picking one drug from each component of the regimen can give exactly ``target``."""
+    choices = [[d for d in comp.drugs if d in target] for comp in regimen.components]
+    if len(choices) != len(target) or any(not c for c in choices):
+        return False
+    return any(frozenset(combo) == target for combo in itertools.product(*choices))
+
+
 def _dedupe(items):
-    seen = set()
-    out = []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out
+    """The items without repeats, first occurrence kept (hot: most lists hold 0 or 1 item)."""
+    if isinstance(items, list) and len(items) < 2:
+        return list(items)
+    return list(dict.fromkeys(items))

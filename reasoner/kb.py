@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reasoner.errors import KnowledgeBaseError
 from reasoner.inference import DrugClasses
-from reasoner.query.backends import OxigraphBackend, QueryBackend, RdflibBackend
+from reasoner.query.backends import QueryBackend, get_backend
 from reasoner.resources import module_paths
 from reasoner.vocab import H2N, local_name
 
@@ -83,6 +83,11 @@ class Rule:
     sources: tuple[str, ...]
     advice_code: str | None
     advice_text: str | None
+    continues_current: bool = False  # h2n:continuesCurrentRegimen: its option is the current regimen
+    supersedes_intents: frozenset[str] = frozenset()  # h2n:supersedesIntent (intent notations)
+    keeps_add_ons: bool = False  # h2n:keepsAddOns
+    superseded_code: str = "NOT_PREFERRED"  # h2n:supersededReasonCode
+    superseded_text: str | None = None  # h2n:supersededText
 
     @property
     def id(self) -> str:
@@ -126,13 +131,12 @@ class KnowledgeBase:
         files = tuple(module_paths())
         if not files:
             raise KnowledgeBaseError("no ontology modules found", hint="is the package installed with its data?")
+        if backend not in ("oxigraph", "rdflib"):  # the knowledge base is loaded from its files
+            from reasoner.errors import UsageError
+
+            raise UsageError(f"unknown backend {backend!r}", hint="use oxigraph or rdflib")
         try:
-            if backend == "oxigraph":
-                store: QueryBackend = OxigraphBackend(files)
-            elif backend == "rdflib":
-                store = RdflibBackend(files)
-            else:
-                raise KnowledgeBaseError(f"unknown backend {backend!r}", hint="use oxigraph or rdflib")
+            store: QueryBackend = get_backend(backend, files)
         except (SyntaxError, ValueError, OSError) as exc:
             raise KnowledgeBaseError(f"the ontology does not load: {exc}") from exc
         return cls(store, files)
@@ -194,6 +198,13 @@ class KnowledgeBase:
             classes[r["label"]].add(local_name(r["cls"]))
             self.drug_iris[r["label"]] = r["drug"]
         self.drug_classes = DrugClasses({k: frozenset(v) for k, v in classes.items()})
+        # The most specific class label of each drug (the role shown for a drug of the current regimen).
+        type_rows = self._q("""SELECT ?label ?typeLabel (COUNT(DISTINCT ?super) AS ?depth) WHERE {
+            ?drug a ?type ; rdfs:label ?label . ?type rdfs:label ?typeLabel ; rdfs:subClassOf* ?super .
+            ?super rdfs:subClassOf* h2n:Drug } GROUP BY ?label ?typeLabel""")
+        self.drug_type_labels: dict[str, str] = {}
+        for r in sorted(type_rows, key=lambda r: (-int(r["depth"]), str(r["typeLabel"]))):
+            self.drug_type_labels.setdefault(r["label"], r["typeLabel"])
 
         self.sources: dict[str, str] = {}
         for r in self._q("""SELECT ?s ?label ?citation WHERE { ?s a h2n:Source ; rdfs:label ?label .
@@ -268,7 +279,12 @@ class KnowledgeBase:
             "caution": _group(self._q("SELECT ?r ?v WHERE { ?r a h2n:Recommendation ; h2n:caution ?v }"), "r"),
             "source": _group(self._q("SELECT ?r ?v WHERE { ?r dcterms:source ?v }"), "r"),
             "endorsed": _group(self._q("SELECT ?r ?v WHERE { ?r h2n:guidelineEndorsedIn ?v }"), "r"),
+            "supersedes": _group(self._q("SELECT ?r ?v WHERE { ?r h2n:supersedesIntent/skos:notation ?v }"), "r"),
         }
+        current_rows = {r["r"]: r for r in self._q("""SELECT ?r ?cur ?addons ?scode ?stext WHERE {
+            ?r a h2n:Recommendation . OPTIONAL { ?r h2n:continuesCurrentRegimen ?cur }
+            OPTIONAL { ?r h2n:keepsAddOns ?addons } OPTIONAL { ?r h2n:supersededReasonCode ?scode }
+            OPTIONAL { ?r h2n:supersededText ?stext } }""")}
         evidence = _group(self._q("""SELECT ?r ?ev ?src ?trial ?level WHERE { ?r h2n:hasEvidence ?ev .
             OPTIONAL { ?ev h2n:evidenceSource ?src } OPTIONAL { ?ev h2n:trial ?trial }
             OPTIONAL { ?ev h2n:evidenceLevel ?level } }"""), "r")
@@ -295,7 +311,7 @@ class KnowledgeBase:
             self.rules[iri] = Rule(
                 iri=iri, kind=local_name(r["kind"]), label=r.get("label") or local_name(iri),
                 code=r.get("code"), regimen=r.get("regimen"), intent=r.get("intent") or "anticancer",
-                preference=r.get("pref") or "alternative", rank=int(r.get("rank") or 1000),
+                preference=r.get("pref") or "alternative", rank=1000 if r.get("rank") is None else int(r["rank"]),
                 line_label=r.get("line"),
                 rationale=tuple(sorted({x["v"] for x in multi["rationale"].get(iri, [])})),
                 cautions=tuple(sorted({x["v"] for x in multi["caution"].get(iri, [])})),
@@ -303,6 +319,11 @@ class KnowledgeBase:
                 endorsed_in=frozenset(x["v"] for x in multi["endorsed"].get(iri, [])),
                 sources=tuple(sorted({x["v"] for x in multi["source"].get(iri, [])})),
                 advice_code=r.get("acode"), advice_text=r.get("atext"),
+                continues_current=bool(current_rows.get(iri, {}).get("cur")),
+                supersedes_intents=frozenset(x["v"] for x in multi["supersedes"].get(iri, [])),
+                keeps_add_ons=bool(current_rows.get(iri, {}).get("addons")),
+                superseded_code=current_rows.get(iri, {}).get("scode") or "NOT_PREFERRED",
+                superseded_text=current_rows.get(iri, {}).get("stext"),
             )
 
         self.contraindications: dict[str, ContraindicationInfo] = {}

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from reasoner.errors import BackendError
+from reasoner.vocab import KB_GRAPH
 
 __all__ = ["KB_GRAPH", "PATIENTS_GRAPH", "cohort_triples", "export_store", "oxigraph_command", "serve",
            "start_server", "wait_until_up", "free_port", "Endpoint", "DEFAULT_TIMEOUT_S", "DEFAULT_MAX_MEMORY",
@@ -54,7 +55,6 @@ DEFAULT_MAX_MEMORY = 4 * 1024**3
 #: A larger answer is cut off with an error.
 DEFAULT_MAX_RESULT_BYTES = 256 * 1024**2
 
-KB_GRAPH = "urn:her2neg:kb"
 PATIENTS_GRAPH = "urn:her2neg:patients"
 
 

@@ -6,10 +6,12 @@ import functools
 
 from rdflib import Namespace, URIRef
 
-__all__ = ["H2N", "PATIENT_NS", "UNRESOLVED_MEDICATION_KIND", "drug_iri", "drug_name", "local_name"]
+__all__ = ["H2N", "KB_GRAPH", "PATIENT_NS", "UNRESOLVED_MEDICATION_KIND", "drug_iri", "drug_name", "local_name"]
 
 H2N = Namespace("https://w3id.org/her2neg/kb/")
 PATIENT_NS = "https://w3id.org/her2neg/patient/"
+#: The named graph that holds the knowledge base in every store (embedded, served or your own endpoint).
+KB_GRAPH = "urn:her2neg:kb"
 #: Conflict kind of a FHIR medication resource whose drug cannot be resolved (dangling reference,
 #: no code): the engine treats the treatment history as incomplete (fail closed).
 UNRESOLVED_MEDICATION_KIND = "unresolved_medication"

@@ -235,6 +235,11 @@ def patients(draw, idx=_IDS):
 # ---------------------------------------------------------------------------------------------
 
 
+def _marker_only(therapy: dict) -> bool:
+    basis = set(therapy.get("progression_basis") or [])
+    return bool(basis) and basis <= {"tumor_markers", "circulating_tumor_cells"}
+
+
 def clinical_problems(result: dict, record: dict, kb) -> list[str]:
     problems: list[str] = []
     if result["status"] != "ok":
@@ -247,8 +252,11 @@ def clinical_problems(result: dict, record: dict, kb) -> list[str]:
     sex = record["sex"]
     meno = record.get("menopausal_status")
     pre = sex == "female" and meno in ("premenopausal", "perimenopausal")
+    # Progression shown by tumour markers or circulating tumour cells alone is not progression
+    # (ESO-ESMO ABC 4: a marker change alone must not change treatment).
     progressed = {d for t in record.get("therapies") or []
-                  if t.get("end_reason") == "progression" or t.get("progression_date") for d in t["drugs"]}
+                  if (t.get("end_reason") == "progression" or t.get("progression_date"))
+                  and not _marker_only(t) for d in t["drugs"]}
     rec = record["receptors"]
     bm = record.get("biomarkers") or {}
     metastatic = record["setting"] == "metastatic"

@@ -16,7 +16,9 @@ from reasoner.batch.runner import (
     BatchSummary,
     csv_path_for,
     merge_shards,
+    output_format_for,
     process_chunk,
+    result_line,
     run_batch,
 )
 
@@ -30,6 +32,8 @@ __all__ = [
     "csv_path_for",
     "iter_inputs",
     "merge_shards",
+    "output_format_for",
     "process_chunk",
+    "result_line",
     "run_batch",
 ]

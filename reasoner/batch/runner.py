@@ -13,7 +13,6 @@ running its chunk in the parent. Nothing is lost: the run writes one line per in
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import time
@@ -23,12 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from reasoner.batch.inputs import Unreadable, count_inputs, iter_inputs
 from reasoner.errors import InputError, OutputError, ReasonerError
 from reasoner.textsafe import csv_cell, json_dumps
 
 __all__ = ["BatchSummary", "BatchError", "run_batch", "csv_path_for", "merge_shards", "CSV_COLUMNS",
-           "DEFAULT_CHUNK_SIZE"]
+           "DEFAULT_CHUNK_SIZE", "OUTPUT_FORMATS", "output_format_for", "process_chunk", "result_line"]
 
 DEFAULT_CHUNK_SIZE = 50
 CSV_COLUMNS = ("input", "patient", "status", "subtype", "her2_category", "line", "n_options",
@@ -240,11 +241,8 @@ def _unprocessable(engine: Any, raw: Any, message: str, jurisdiction: str | None
     )
 
 
-def process_chunk(chunk: list[tuple[str, Any]], engine: Any = None,
-                  jurisdiction: str | None = None) -> list[tuple[str, str, bool]]:
-    """``(json_line, status, unprocessable)`` for each ``(key, record)`` of the chunk, in order."""
-    if engine is None:
-        engine, jurisdiction = _ENGINE, _JURISDICTION
+def _reason(chunk: list[tuple[str, Any]], engine: Any, jurisdiction: str | None) -> tuple[list[Any], list[bool]]:
+    """The results of a chunk (one per record, in order) and which records could not be processed."""
     results: list[Any] = [None] * len(chunk)
     failed = [False] * len(chunk)
     runnable = []
@@ -269,14 +267,73 @@ def process_chunk(chunk: list[tuple[str, Any]], engine: Any = None,
                     f"the record could not be processed (internal error {type(exc).__name__}: {exc}); "
                     "please report it", jurisdiction)
                 failed[i] = True
-    out = []
-    for (key, raw), result, bad in zip(chunk, results, failed, strict=True):
-        data = result.to_dict()
-        data["input"] = key
-        data["input_sha256"] = record_hash(raw)
-        # text-safe JSON: a lone surrogate or a control character in a key cannot break the line
-        out.append((json_dumps(data), result.status, bad))
-    return out
+    return results, failed
+
+
+def result_line(key: str, result: Any, raw: Any = None) -> bytes:
+    """One JSON Lines line (without the newline): the contract JSON plus ``"input"`` and, given the
+    record, ``"input_sha256"`` (its content hash, checked by ``--resume``) as its last keys."""
+    body = result.to_json()
+    # text-safe JSON for the key: a lone surrogate or a control character cannot break the line
+    line = body[:-1] + b',"input":' + json_dumps(key).encode("utf-8")
+    if raw is not None:
+        line += b',"input_sha256":"' + record_hash(raw).encode("ascii") + b'"'
+    return line + b"}"
+
+
+def process_chunk(chunk: list[tuple[str, Any]], engine: Any = None,
+                  jurisdiction: str | None = None) -> list[tuple[bytes, str, bool]]:
+    """``(json_line, status, unprocessable)`` for each ``(key, record)`` of the chunk, in order.
+
+    ``json_line`` is UTF-8 bytes (serialised once, here, by orjson).
+    """
+    if engine is None:
+        engine, jurisdiction = _ENGINE, _JURISDICTION
+    results, failed = _reason(chunk, engine, jurisdiction)
+    return [(result_line(key, result, raw), result.status, bad)
+            for (key, raw), result, bad in zip(chunk, results, failed, strict=True)]
+
+
+def _csv_source(key: str, result: Any) -> dict:
+    """The part of a result's JSON that the CSV row reads (built without serialising the rest)."""
+    return {
+        "input": key, "patient": result.patient, "status": result.status,
+        "classification": result.classification,
+        "options": [{"id": o.id} for o in result.options],
+        "advice": [{"code": a.code} for a in result.advice],
+        "warnings": [{"code": w.code} for w in result.warnings],
+    }
+
+
+@dataclass
+class _ChunkOut:
+    """What a worker sends back for one chunk: the bytes (or Arrow batch) to write and the tally."""
+
+    payload: Any
+    statuses: list[str]
+    bad: list[bool]
+    csv_rows: list[list]
+
+    def __len__(self) -> int:
+        return len(self.statuses)
+
+
+def _process_for_output(chunk: list[tuple[str, Any]], fmt: str, engine: Any = None,
+                        jurisdiction: str | None = None) -> _ChunkOut:
+    """A chunk reasoned over and serialised in the worker, ready for the parent to write as is."""
+    if engine is None:
+        engine, jurisdiction = _ENGINE, _JURISDICTION
+    results, failed = _reason(chunk, engine, jurisdiction)
+    statuses = [r.status for r in results]
+    if fmt == "parquet":
+        from reasoner.result.columnar import record_batch, row
+
+        payload = record_batch([row(orjson.loads(r.to_json()), key) for (key, _), r in zip(chunk, results, strict=True)])
+        csv_rows: list[list] = []
+    else:
+        payload = b"".join(result_line(key, r, raw) + b"\n" for (key, raw), r in zip(chunk, results, strict=True))
+        csv_rows = [_csv_row(_csv_source(key, r)) for (key, _), r in zip(chunk, results, strict=True)]
+    return _ChunkOut(payload, statuses, failed, csv_rows)
 
 
 # -- the parent ---------------------------------------------------------------------------------
@@ -355,6 +412,106 @@ def _prepend(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterato
     yield from rest
 
 
+OUTPUT_FORMATS = ("jsonl", "parquet")
+
+
+def output_format_for(out_path: Path, output_format: str | None = None) -> str:
+    """``jsonl`` or ``parquet``: as asked, else from the output's suffix (``.parquet``, ``.pq``)."""
+    if output_format is None:
+        return "parquet" if out_path.suffix.lower() in (".parquet", ".pq") else "jsonl"
+    fmt = output_format.lower().replace("json-lines", "jsonl").replace("ndjson", "jsonl")
+    if fmt not in OUTPUT_FORMATS:
+        raise BatchError(f"unknown output format {output_format!r}", hint="use jsonl or parquet")
+    return fmt
+
+
+class _JsonlSink:
+    """JSON Lines results (bytes from the workers, written as they are) plus the CSV summary.
+
+    With ``resume``, :meth:`resume` keeps the complete, unchanged lines of an interrupted run,
+    streamed (:func:`_resume_prefix`), writing their CSV rows as it goes.
+    """
+
+    def __init__(self, out_path: Path, csv_path: Path, resume: bool = False,
+                 keep: Callable[[dict], None] | None = None):
+        self.out_path, self.csv_path, self._resume, self._keep = out_path, csv_path, resume, keep
+        self.kept = 0
+        self._out = None
+
+    def __enter__(self):
+        self._csv_file = self.csv_path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._csv_file)
+        self._writer.writerow(CSV_COLUMNS)
+        return self
+
+    def resume(self, items: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+        if self._resume and self.out_path.exists():
+            def keep(row: dict) -> None:
+                if self._keep:
+                    self._keep(row)
+                self._writer.writerow(_csv_row(row))
+
+            self.kept, items = _resume_prefix(self.out_path, items, keep)
+        self._out = self.out_path.open("ab" if self.kept else "wb")
+        return items
+
+    def write(self, out: _ChunkOut) -> None:
+        self._out.write(out.payload)
+        self._out.flush()
+        self._writer.writerows(out.csv_rows)
+
+    def __exit__(self, *exc):
+        if self._out is not None:
+            self._out.close()
+        self._csv_file.close()
+        return False
+
+
+class _ParquetSink:
+    """One Parquet file: the workers' Arrow batches gathered into row groups of ``ROW_GROUP`` rows."""
+
+    ROW_GROUP = 4096
+
+    def __init__(self, out_path: Path):
+        self.out_path = out_path
+        self._pending: list = []
+        self._rows = 0
+
+    kept = 0
+
+    def resume(self, items):  # a Parquet file is written whole: nothing to keep
+        return items
+
+    def __enter__(self):
+        import pyarrow.parquet as pq
+
+        from reasoner.result.columnar import arrow_schema
+
+        # zstd: repeated texts are dictionary-encoded per row group, the rest compresses ~10x
+        self._writer = pq.ParquetWriter(self.out_path, arrow_schema(), compression="zstd")
+        return self
+
+    def _flush(self) -> None:
+        if self._pending:
+            import pyarrow as pa
+
+            self._writer.write_table(pa.Table.from_batches(self._pending), row_group_size=max(self._rows, 1))
+            self._pending, self._rows = [], 0
+
+    def write(self, out: _ChunkOut) -> None:
+        self._pending.append(out.payload)
+        self._rows += len(out)
+        if self._rows >= self.ROW_GROUP:
+            self._flush()
+
+    def __exit__(self, *exc):
+        try:
+            self._flush()
+        finally:
+            self._writer.close()
+        return False
+
+
 def run_batch(
     inputs: Path | str | Iterable[Path | str],
     out_path: Path | str,
@@ -366,6 +523,7 @@ def run_batch(
     progress: bool = True,
     shard: str | tuple[int, int] | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    output_format: str | None = None,
 ) -> BatchSummary:
     """Reason over every record of ``inputs``; one JSON line per record in ``out_path``, plus a CSV.
 
@@ -373,9 +531,13 @@ def run_batch(
     ``"i/n"`` keeps records ``i, i+n, i+2n, ...`` (1-based), so ``n`` machines can share a cohort;
     :func:`merge_shards` interleaves their outputs back into input order. ``resume`` keeps the
     complete lines of an interrupted run (after checking their input keys) and continues.
+    ``output_format``: ``"jsonl"`` or ``"parquet"`` (one typed row per record, the schema of
+    :mod:`reasoner.result.columnar`; needs pyarrow; no CSV beside it, no resume); by default
+    ``.parquet``/``.pq`` outputs are Parquet and anything else JSON Lines.
     """
     started = time.perf_counter()
     out_path = Path(out_path)
+    fmt = output_format_for(out_path, output_format)
     csv_path = csv_path_for(out_path)
     if chunk_size < 1:
         raise BatchError("the chunk size must be at least 1")
@@ -385,7 +547,15 @@ def run_batch(
         jurisdiction = KnowledgeBase.default().jurisdiction(jurisdiction)
     jobs = max(1, jobs or os.cpu_count() or 1)
     shard_t = _parse_shard(shard)
-    summary = BatchSummary(out_path=str(out_path), csv_path=str(csv_path), jobs=jobs, shard=shard_t)
+    if fmt == "parquet":
+        from reasoner.result.columnar import require_pyarrow
+
+        require_pyarrow()
+        if resume:
+            raise BatchError("--resume needs JSON Lines output (a Parquet file is written whole)",
+                             hint="write results.jsonl to resume, or run again without --resume")
+    summary = BatchSummary(out_path=str(out_path), csv_path=str(csv_path) if fmt == "jsonl" else "",
+                           jobs=jobs, shard=shard_t)
 
     items: Iterator[tuple[str, Any]] = iter_inputs(inputs)
     if shard_t is not None:
@@ -407,8 +577,8 @@ def run_batch(
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         with _Lock(out_path):
-            _write_all(out_path, csv_path, items, resume, summary, ids, note, total, progress,
-                       jobs, jurisdiction, chunk_size, on_chunk)
+            _run_to_sink(out_path, csv_path, fmt, items, resume, summary, ids, note, total, progress, jobs,
+                         jurisdiction, chunk_size, on_chunk)
     except OSError as exc:
         raise OutputError(f"the results cannot be written: {exc.strerror or exc}",
                           where=str(exc.filename or out_path),
@@ -420,56 +590,40 @@ def run_batch(
     return summary
 
 
-def _write_all(out_path, csv_path, items, resume, summary, ids, note, total, progress, jobs, jurisdiction,
-               chunk_size, on_chunk) -> None:
-    with csv_path.open("w", newline="", encoding="utf-8") as csv_file:
-        writer = csv.writer(csv_file)
-        writer.writerow(CSV_COLUMNS)
+def _run_to_sink(out_path, csv_path, fmt, items, resume, summary, ids, note, total, progress, jobs,
+                 jurisdiction, chunk_size, on_chunk) -> None:
+    def keep(row: dict) -> None:  # a line kept from the interrupted run
+        summary.by_status[row.get("status")] += 1
+        if row.get("patient"):
+            ids.setdefault(row["patient"], []).append(row["input"])
+        if any("could not be" in (v.get("message") or "") and v.get("path") == ""
+               for v in row.get("validation") or []):
+            summary.unprocessable += 1
 
-        def keep(row: dict) -> None:
-            summary.by_status[row.get("status")] += 1
-            if row.get("patient"):
-                ids.setdefault(row["patient"], []).append(row["input"])
-            if any("could not be" in (v.get("message") or "") and v.get("path") == ""
-                   for v in row.get("validation") or []):
-                summary.unprocessable += 1
-            writer.writerow(_csv_row(row))
+    sink = _ParquetSink(out_path) if fmt == "parquet" else _JsonlSink(out_path, csv_path, resume, keep)
+    with sink:
+        items = sink.resume(items)
+        summary.resumed = sink.kept
 
-        kept = 0
-        if resume and out_path.exists():
-            kept, items = _resume_prefix(out_path, items, keep)
-        summary.resumed = kept
-        with out_path.open("ab" if kept else "wb") as out:
-            _write_new(out, writer, items, summary, note, total, progress, kept, jobs, jurisdiction,
-                       chunk_size, on_chunk)
+        def write(out: _ChunkOut) -> None:
+            sink.write(out)
+            for status, bad in zip(out.statuses, out.bad, strict=True):
+                summary.by_status[status] += 1
+                summary.processed += 1
+                summary.unprocessable += bad
+            if on_chunk:
+                on_chunk(len(out))
 
+        chunks = _chunks(((k, note(k, r)) for k, r in items), chunk_size)
+        with _progress(progress, total, sink.kept) as advance:
+            def write_and_advance(out: _ChunkOut) -> None:
+                write(out)
+                advance(len(out))
 
-def _write_new(out, writer, items, summary, note, total, progress, kept, jobs, jurisdiction, chunk_size,
-               on_chunk) -> None:
-    def write(lines: list[tuple[str, str, bool]]) -> None:
-        buf = io.StringIO()
-        for text, status, bad in lines:
-            buf.write(text)
-            buf.write("\n")
-            summary.by_status[status] += 1
-            summary.processed += 1
-            summary.unprocessable += bad
-            writer.writerow(_csv_row(json.loads(text)))
-        out.write(buf.getvalue().encode("utf-8"))
-        out.flush()
-        if on_chunk:
-            on_chunk(len(lines))
-
-    chunks = _chunks(((k, note(k, r)) for k, r in items), chunk_size)
-    with _progress(progress, total, kept) as advance:
-        def write_and_advance(lines):
-            write(lines)
-            advance(len(lines))
-
-        if jobs == 1:
-            _run_serial(chunks, jurisdiction, write_and_advance)
-        else:
-            _run_parallel(chunks, jobs, jurisdiction, write_and_advance)
+            if jobs == 1:
+                _run_serial(chunks, fmt, jurisdiction, write_and_advance)
+            else:
+                _run_parallel(chunks, fmt, jobs, jurisdiction, write_and_advance)
 
 
 class _progress:
@@ -509,13 +663,13 @@ def _local_engine(cache: dict) -> Any:
     return cache["engine"]
 
 
-def _run_serial(chunks, jurisdiction, write) -> None:
+def _run_serial(chunks, fmt: str, jurisdiction, write) -> None:
     cache: dict = {}
     for chunk in chunks:
-        write(process_chunk(chunk, _local_engine(cache), jurisdiction))
+        write(_process_for_output(chunk, fmt, _local_engine(cache), jurisdiction))
 
 
-def _run_parallel(chunks, jobs: int, jurisdiction, write) -> None:
+def _run_parallel(chunks, fmt: str, jobs: int, jurisdiction, write) -> None:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -531,21 +685,21 @@ def _run_parallel(chunks, jobs: int, jurisdiction, write) -> None:
         def collect(chunk, future) -> None:
             nonlocal executor
             try:
-                lines = future.result()
+                out = future.result()
             except BrokenProcessPool:
                 # a worker died (out of memory, a crash in native code): redo this chunk here,
                 # record by record, and start a fresh pool for the rest
-                lines = process_chunk(chunk, _local_engine(cache), jurisdiction)
-            write(lines)
+                out = _process_for_output(chunk, fmt, _local_engine(cache), jurisdiction)
+            write(out)
 
         for chunk in chunks:
             try:
-                future = executor.submit(process_chunk, chunk)
+                future = executor.submit(_process_for_output, chunk, fmt)
             except BrokenProcessPool:
                 executor.shutdown(wait=False, cancel_futures=True)
                 executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                                initargs=(jurisdiction,))
-                future = executor.submit(process_chunk, chunk)
+                future = executor.submit(_process_for_output, chunk, fmt)
             pending.append((chunk, future))
             while len(pending) >= 2 * jobs:
                 collect(*pending.popleft())

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from reasoner.errors import QueryError, ReasonerError
 from reasoner.textsafe import json_dumps, one_line
@@ -101,6 +102,7 @@ def recommend(
     files: Annotated[list[Path], typer.Argument(help="Patient records: JSON, JSON Lines, Turtle/JSON-LD or a FHIR bundle.")],
     format: Annotated[str, typer.Option("--format", "-f", help="table, json or turtle.")] = "table",
     jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", "-j", help="US or EU: keep only options approved or guideline-endorsed there.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="table: every text in full and every option not offered, variants for other patients included.")] = False,
 ) -> None:
     """Treatment options for each patient, with reasons, exclusions, advice and warnings."""
     from reasoner.cli.render import render_result
@@ -137,13 +139,46 @@ def recommend(
                         text += "," if i < len(records) - 1 else ""
                     _write(text)
                 else:
-                    render_result(out, result, source=inputs[i][0])
+                    render_result(out, result, source=inputs[i][0], kb=kb, show_all=all_)
         if format == "json" and many:
             _write("]")
         raise typer.Exit(_status_exit(statuses))
     except (typer.Exit, typer.BadParameter):
         raise
     except Exception as exc:  # noqa: BLE001 - one-line errors by default
+        _fail(exc)
+
+
+@app.command()
+def report(
+    file: Annotated[Path, typer.Argument(help="One patient record: JSON, Turtle/JSON-LD or a FHIR bundle.")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML report.")] = Path("report.html"),
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", "-j", help="US or EU: keep only options approved or guideline-endorsed there.")] = None,
+) -> None:
+    """A one-page, self-contained HTML report for one patient (timeline, options, why not)."""
+    from reasoner.report import render_report
+
+    try:
+        kb = _kb()
+        jurisdiction = kb.jurisdiction(jurisdiction)
+        inputs = _load(file)
+        if len(inputs) != 1:
+            raise typer.BadParameter(f"{file} holds {len(inputs)} records; a report is for one patient",
+                                     param_hint="FILE")
+        raw = inputs[0][1]
+        result = kb.recommend_many([raw], jurisdiction=jurisdiction)[0]
+        html = render_report(result, record=raw, kb=kb)
+        try:
+            out_path.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            from reasoner.errors import InputError
+
+            raise InputError(f"cannot write the report: {exc.strerror}", where=str(out_path)) from exc
+        err.print(Text(f"{result.patient}: {result.status}; report written to {out_path}"), highlight=False)
+        raise typer.Exit(_status_exit([result.status]))
+    except (typer.Exit, typer.BadParameter):
+        raise
+    except Exception as exc:  # noqa: BLE001
         _fail(exc)
 
 
@@ -321,6 +356,27 @@ def import_fhir(
         if report:
             payload["report"] = imported.report.to_dict()
         out.print(json_dumps(payload, indent=2, default=str), highlight=False, markup=False)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@app.command("serve-hooks")
+def serve_hooks(
+    host: Annotated[str, typer.Option("--host", help="Address to bind (default: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8911,
+    public_url: Annotated[str | None, typer.Option("--public-url", help="Base URL the EHR reaches this service at (for report links and JWT audience).")] = None,
+    jwks: Annotated[Path | None, typer.Option("--jwks", help="JWK Set (JSON) of the trusted CDS clients: every call then needs a signed JWT (401 otherwise).")] = None,
+    issuer: Annotated[list[str] | None, typer.Option("--issuer", help="A trusted JWT issuer (iss); repeatable.")] = None,
+    fhir_server: Annotated[list[str] | None, typer.Option("--fhir-server", help="A FHIR server base URL the service may call when prefetch is missing; repeatable (default: any).")] = None,
+) -> None:
+    """A CDS Hooks 2.0 service (patient-view): cards with the options, what to test and a report link."""
+    try:
+        from reasoner.hooks import serve
+
+        keys = json.loads(jwks.read_text(encoding="utf-8")) if jwks else None
+        _kb()  # load the knowledge base before the first call
+        serve(host=host, port=port, public_url=public_url, jwks=keys, issuers=set(issuer or []),
+              fhir_servers=tuple(fhir_server) if fhir_server else None)
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
 

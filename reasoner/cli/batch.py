@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def batch(
         cohort: Annotated[list[Path], typer.Argument(help="Records: JSON Lines, a JSON array, a folder of records, Turtle.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Results file (JSON Lines); the CSV summary goes next to it.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Results file: JSON Lines (a CSV summary goes next to it), or .parquet for one typed row per record.")],
         resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run (keeps its complete lines).")] = False,
         jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: one per core).")] = None,
         jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="US or EU.")] = None,
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
         progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
         summary_json: Annotated[bool, typer.Option("--json", help="Print the final tally as JSON.")] = False,
     ) -> None:
-        """Reason over a whole cohort: one result line per input record, in input order, plus a CSV."""
+        """Reason over a whole cohort: one result per input record, in input order (JSON Lines + CSV, or Parquet)."""
         from rich.console import Console
 
         from reasoner.batch import run_batch
@@ -69,7 +69,8 @@ def register(app: typer.Typer) -> None:
                 + (f" (resumed after {summary.resumed})" if summary.resumed else "")
                 + (f"; {summary.unprocessable} could not be processed" if summary.unprocessable else "")
                 + f"; {summary.seconds:.1f} s, {rate:.0f} records/s on {summary.jobs} job(s)", highlight=False)
-            console.print(f"results: {visible(summary.out_path)}\nsummary: {visible(summary.csv_path)}",
+            console.print(f"results: {visible(summary.out_path)}"
+                          + (f"\nsummary: {visible(summary.csv_path)}" if summary.csv_path else ""),
                           highlight=False, markup=False)
             if summary.duplicates:
                 console.print(f"[yellow]{len(summary.duplicates)} duplicate patient id(s):[/yellow]")

@@ -8,65 +8,180 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from reasoner.result import DISCLAIMER, Result
 from reasoner.textsafe import csv_cell, json_dumps
 from reasoner.textsafe import terminal as _t
+from reasoner.views import plain
 
 __all__ = ["render_result", "render_explanation", "render_rows", "render_kb_info"]
 
 STATUS_STYLE = {"ok": "green", "invalid": "red", "out_of_scope": "yellow"}
 
 
-def render_result(console: Console, result: Result, *, source: str = "") -> None:
-    """One patient's result as the clinician reads it."""
-    c = result.classification
+def _row(console: Console, prefix: str, text: Text | str, *, style: str = "", indent: int | None = None,
+         max_lines: int | None = None) -> None:
+    """``prefix`` then ``text`` wrapped on words under itself (hanging indent); never cut mid-word.
+
+    With ``max_lines`` the text is cut after that many lines at a word boundary, ending in "…".
+    """
+    indent = len(prefix) if indent is None else indent
+    body = text.copy() if isinstance(text, Text) else Text(plain(text), style=style)
+    room = max(console.width - indent - 1, 20)
+    lines = body.wrap(console, room, overflow="fold")
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        last.rstrip()
+        if last.cell_len > room - 2:
+            cut = last.plain[: room - 2].rsplit(" ", 1)[0]
+            last.truncate(len(cut))
+        last.rstrip()
+        last.append("…")
+    for i, line in enumerate(lines):
+        line.rstrip()
+        lead = Text(prefix if i == 0 else " " * indent)
+        console.print(lead + line, soft_wrap=True, highlight=False)
+
+
+def _title(console: Console, text: str) -> None:
+    console.print(Text(text, style="bold"), soft_wrap=True, highlight=False)
+
+
+def render_result(console: Console, result: Result, *, source: str = "", kb: Any = None,
+                  record: Any = None, show_all: bool = False) -> None:
+    """One patient's result as a clinician reads it: one screen for a typical patient.
+
+    Options ranked, each with its label (what it is for), preference, main evidence and the
+    cautions it carries; each caution said once with the options it concerns; advice and warnings;
+    "not offered" grouped by the decisive reason, one line a group, with the variants meant for
+    other patients folded away. ``show_all`` prints every text in full and every excluded entry
+    with all its reasons. Every text is printed as plain ``Text``: no markup is interpreted and
+    control characters are removed (:func:`reasoner.views.plain`).
+    """
+    from reasoner.views import build_view
+
+    view = build_view(result, kb=kb)
     style = STATUS_STYLE.get(result.status, "white")
-    console.rule(f"[bold]{_t(result.patient or source)}[/bold]  [{style}]{_t(result.status)}[/{style}]")
+    head = Text()
+    head.append(plain(result.patient or source), style="bold")
+    head.append("  ")
+    head.append(result.status, style=style)
+    console.rule(head)
     if result.status == "ok":
-        facts = [_t(c.get('subtype')), _t(c.get('her2_category'))]
-        if c.get("er_low"):
-            facts.append("ER-low")
-        if c.get("line") is not None:
-            facts.append(f"metastatic line {_t(c['line'])}")
-        facts.append(f"endocrine resistance: {_t(c.get('endocrine_resistance'))}")
-        if c.get("visceral_crisis"):
-            facts.append("visceral crisis")
-        console.print("  ".join(facts), highlight=False)
-    if result.options:
-        table = Table(title="Options (one drug per role)", expand=False)
-        table.add_column("#", justify="right")
-        table.add_column("regimen", overflow="fold")
-        table.add_column("drugs", overflow="fold")
-        table.add_column("pref.", overflow="fold")
-        table.add_column("evidence", overflow="fold")
-        for i, o in enumerate(result.options, 1):
-            drugs = " + ".join("/".join(comp.drugs) for comp in o.components)
-            trials = sorted({e["trial"] for e in o.evidence if e.get("trial")})
-            table.add_row(str(i), _t(o.label), _t(drugs), _t(o.preference), _t(", ".join(trials) or "guideline"))
-        console.print(table)
-        notes = [(i, c) for i, o in enumerate(result.options, 1) for c in o.cautions]
-        if notes:
-            console.print("[bold]Cautions[/bold]")
-            for i, caution in notes:
-                console.print(f"  \\[{i}] {_t(caution)}", highlight=False)
-    if result.excluded:
-        table = Table(title="Not offered", expand=False)
-        table.add_column("option or drug", overflow="fold")
-        table.add_column("reasons", overflow="fold")
-        for e in result.excluded:
-            table.add_row(_t(e.label), _t("; ".join(f"{r.code}: {r.text}" for r in e.reasons)))
-        console.print(table)
-    for title, items in (("Advice", result.advice), ("Warnings", result.warnings)):
+        _row(console, "", view.classification_line)
+    if view.options:
+        _title(console, f"Options, ranked ({len(view.options)})")
+        for o in view.options:
+            _row(console, f"{o.number:>2}. ", Text(o.title, style="bold"))
+            detail = Text(o.preference, style="green" if o.preference == "preferred" else "cyan")
+            if show_all:
+                detail.append(" · " + o.drugs)
+                _row(console, "    ", detail)
+                for r in o.rationale:
+                    _row(console, "    why: ", r, indent=9)
+                for e in o.evidence:
+                    bits = [b for b in (e.get("trial"), e.get("level"), e.get("source")) if b]
+                    _row(console, "    evidence: ", " · ".join(plain(b) for b in bits))
+                _row(console, "    approvals: ", o.approvals_line)
+                for c in o.components:
+                    if c.get("dosing"):
+                        _row(console, "    dosing: ", c["dosing"])
+                if o.caution_keys:
+                    _row(console, "    cautions: ", " ".join(o.caution_keys), style="yellow")
+            else:
+                refs = Text("  cautions " + " ".join(o.caution_keys), style="yellow") if o.caution_keys else Text()
+                evidence = Text(" · " + o.evidence_line)
+                room = console.width - 5 - detail.cell_len - refs.cell_len
+                if evidence.cell_len > room:
+                    evidence = Text(" · " + _clip(o.evidence_line, room - 3))
+                _row(console, "    ", detail + evidence + refs)
+    if view.cautions:
+        _title(console, "Cautions (each said once; the letters are used above)")
+        n = len(view.options)
+        for c in view.cautions:
+            which = "all options" if len(c.options) == n and n > 1 else "option" + (
+                "s " if len(c.options) > 1 else " ") + _ranges(c.options)
+            body = Text(c.text)
+            body.append(f" [{which}]", style="dim")
+            _row(console, f" {c.key}  ", body)
+    for title, items in (("Advice", view.advice), ("Warnings", view.warnings)):
         if items:
-            console.print(f"[bold]{title}[/bold]")
+            _title(console, title)
             for item in items:
-                console.print(f"  {_t(item.code)}: {_t(item.text)}", highlight=False)
-    if result.validation:
-        console.print("[bold]Validation[/bold]")
-        for v in result.validation:
-            console.print(f"  {_t(v.severity)} {_t(v.path)}: {_t(v.message)}", highlight=False)
-    console.print(f"[dim]{_t(result.knowledge_base.get('version'))}. {DISCLAIMER}[/dim]", highlight=False)
+                text = item["text"]  # in full: advice says what to do, warnings what is wrong
+                body = Text(item["code"], style="yellow" if title == "Warnings" else "cyan")
+                body.append(": " + text)
+                _row(console, " - ", body)
+    if view.validation:
+        _title(console, "Validation")
+        for v in view.validation:
+            _row(console, " - ", f"{v['severity']} {v['path']}: {v['message']}")
+    if view.groups or view.folded:
+        shown = sum(len(g.entries) for g in view.groups)
+        head_text = f"Not offered: {shown}"
+        if view.folded:
+            head_text += f" (+{len(view.folded)} variants for other patients" + (
+                ")" if show_all else ", folded; --all shows all)")
+        _title(console, head_text)
+        section = None
+        for g in view.groups:
+            if g.title != section:
+                section = g.title
+                _row(console, " ", Text(section, style="bold"))
+            if show_all:
+                _row(console, "   - ", g.reason)
+                for e in g.entries:
+                    _row(console, "       ", e.label)
+                    for r in e.reasons:
+                        if (r["code"], r["text"]) != (g.code, g.reason):
+                            _row(console, "         also ", f"{r['code']}: {r['text']}")
+                continue
+            what = "; ".join(e.label for e in g.entries) if g.code == "MISSING_DATA" else ", ".join(g.drugs)
+            if g.code == "CRITERION_NOT_MET":
+                line = Text(g.short + ": ")
+                line.append(what, style="dim")
+                _row(console, "   - ", line, max_lines=1)
+            elif g.code == "MISSING_DATA":
+                line = Text(g.reason)
+                line.append(" → " + what, style="dim")
+                _row(console, "   - ", line, max_lines=2)
+            else:  # the reason names the drug or class; say which regimens it rules out
+                what = g.entries[0].label if len(g.entries) == 1 else f"{len(g.entries)} regimens"
+                line = Text(g.reason)
+                line.append(" → " + what, style="dim")
+                _row(console, "   - ", line, max_lines=2)
+        if show_all and view.folded:
+            _title(console, "Variants for other patients (not offered)")
+            for e in view.folded:
+                _row(console, " - ", e.label)
+                for r in e.reasons:
+                    _row(console, "     ", f"{r['code']}: {r['text']}")
+    _row(console, "", Text(f"{view.kb_version}. {DISCLAIMER}", style="dim"))
+
+
+def _clip(text: str, room: int) -> str:
+    """At most ``room`` characters, cut at a word boundary with an ellipsis (never mid-word)."""
+    text = plain(text)
+    if len(text) <= room:
+        return text
+    cut = text[: max(room - 1, 1)].rsplit(" ", 1)[0].rstrip(",;:( ")
+    return cut + "…"
+
+
+def _ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 -> "1-3, 5"."""
+    out, start, prev = [], None, None
+    for n in sorted(numbers) + [None]:
+        if start is None:
+            start = prev = n
+        elif n is not None and n == prev + 1:
+            prev = n
+        else:
+            out.append(str(start) if start == prev else f"{start}-{prev}")
+            start = prev = n
+    return ", ".join(out)
 
 
 def render_explanation(console: Console, explanation: dict) -> None:

@@ -34,9 +34,11 @@ INFERRED_PROPERTIES = frozenset(
         "hasState",
         "unknownFacet",
         "exposedTo",
+        "exposedToIncludingCurrent",
         "exposedInMetastaticSetting",
         "progressedOn",
         "ongoingDrug",
+        "currentRegimenDrug",
         "metastaticLine",
         "priorMetastaticLines",
         "priorMetastaticChemoLines",
@@ -76,6 +78,11 @@ def _bad(path: str, what: str) -> InputError:
     return InputError(f"{what}; validate the record before building its graph", where=path)
 
 
+# rdflib namespace attributes build a new URIRef on every access: look the hot ones up once
+_XSD_DATE, _XSD_BOOLEAN, _XSD_INTEGER, _XSD_DECIMAL = XSD.date, XSD.boolean, XSD.integer, XSD.decimal
+_THERAPY_INDEX = H2N.therapyIndex
+
+
 @functools.lru_cache(maxsize=65536)
 def _typed(lexical: str, datatype: URIRef | None) -> Literal:
     """Literals are immutable and their values repeat across patients (ages, percentages,
@@ -87,22 +94,22 @@ def _literal(f: Field, value: Any, path: str) -> Literal:
     if f.kind in ("string", "string_list"):
         if not isinstance(value, str):
             raise _bad(path, "expected a string")
-        return Literal(value)
+        return _typed(value, None)  # codes and short texts repeat across patients too
     if f.kind == "date":
         if not isinstance(value, str):
             raise _bad(path, "expected a date")
-        return _typed(value, XSD.date)
+        return _typed(value, _XSD_DATE)
     if f.kind == "boolean":
         if not isinstance(value, bool):
             raise _bad(path, "expected true or false")
-        return _typed("true" if value else "false", XSD.boolean)
+        return _typed("true" if value else "false", _XSD_BOOLEAN)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise _bad(path, "expected a number")
     if f.kind == "integer":
         if value != int(value):
             raise _bad(path, "expected a whole number")
-        return _typed(str(int(value)), XSD.integer)
-    return _typed(decimal_lexical(value), XSD.decimal)
+        return _typed(str(int(value)), _XSD_INTEGER)
+    return _typed(decimal_lexical(value), _XSD_DECIMAL)
 
 
 def _add_fields(g: Graph, node: URIRef, group: str, obj: dict, catalog, index: int | None) -> None:
@@ -159,7 +166,7 @@ def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
                 node = node_iri(patient, key, i)
                 g.add((patient, group.link, node))
                 g.add((node, RDF.type, group.cls))
-                g.add((node, H2N.therapyIndex, Literal(str(i), datatype=XSD.integer)))
+                g.add((node, _THERAPY_INDEX, _typed(str(i), _XSD_INTEGER)))
                 _add_fields(g, node, key, item, catalog, i)
             continue
         if not isinstance(value, dict):

@@ -23,6 +23,7 @@ ENDOCRINE = "EndocrineTherapy"
 OFS = "LHRHAgonist"
 CYTOTOXIC = "CytotoxicChemotherapy"
 ADC = "AntibodyDrugConjugate"
+ANTINEOPLASTIC = "AntineoplasticDrug"
 SETTING_IRIS = {"early": "setting-early", "metastatic": "setting-metastatic",
                 "locoregional_recurrence": "setting-locoregional-recurrence"}
 MENOPAUSE_STATES = {"premenopausal": "premenopausal", "perimenopausal": "premenopausal",
@@ -73,6 +74,9 @@ class Inference:
     ongoing: frozenset[str]
     progressed_regimens: tuple[frozenset[str], ...] = field(default_factory=tuple)
     stopped_for_toxicity: frozenset[str] = frozenset()
+    exposed_including_current: frozenset[str] = frozenset()
+    current_drugs: tuple[str, ...] = ()  # the current regimen's drugs (ongoing therapies of this setting)
+    current_working: bool = False  # on a current regimen with no progression (marker-only excepted)
 
     def classification(self) -> dict:
         """The ``classification`` object of the result contract."""
@@ -146,11 +150,30 @@ class _Therapy:
     basis: frozenset[str]
 
     @property
-    def progressed(self) -> bool:
+    def progression_recorded(self) -> bool:
+        """A progression is recorded on this regimen (whatever it rests on)."""
         return self.end_reason == "progression" or self.progression_date is not None
 
     @property
+    def marker_only(self) -> bool:
+        """The recorded progression rests on tumour markers or circulating tumour cells alone."""
+        return self.progression_recorded and bool(self.basis) and self.basis <= MARKER_BASES
+
+    @property
+    def progressed(self) -> bool:
+        """Progression that counts: documented by imaging or clinically (or basis not recorded).
+
+        Progression shown by tumour markers or circulating tumour cells alone is not counted
+        anywhere in inference (line, endocrine resistance, exclusions): a marker change alone must
+        not change treatment (ESO-ESMO ABC 4, response evaluation, II/C); it is confirmed first
+        (advice CONFIRM_PROGRESSION, warning TUMOR_MARKER_ONLY_PROGRESSION).
+        """
+        return self.progression_recorded and not self.marker_only
+
+    @property
     def progression_at(self) -> dt.date | None:
+        if not self.progressed:
+            return None
         if self.progression_date is not None:
             return self.progression_date
         return self.end if self.end_reason == "progression" else None
@@ -158,6 +181,28 @@ class _Therapy:
     @property
     def ongoing(self) -> bool:
         return self.end is None
+
+
+# The therapy settings of a current regimen, by the (effective) setting the decision is for: an
+# ongoing adjuvant regimen at a metastatic relapse is not a current regimen but one the disease
+# relapsed on.
+CURRENT_THERAPY_SETTINGS = {
+    "early": frozenset({"adjuvant", "neoadjuvant"}),
+    "metastatic": frozenset({"metastatic"}),
+    "locoregional_recurrence": frozenset({"locoregional_recurrence"}),
+}
+
+
+def _current_regimen(record: Mapping, setting: str | None, therapies: list[_Therapy]) -> list[_Therapy]:
+    """The therapies the patient is on now for the disease the decision is for.
+
+    Ongoing (no ``end`` and no ``end_reason``) therapies of the decision's setting; a locoregional
+    recurrence reasoned over as metastatic disease also counts its locoregional-recurrence therapies.
+    """
+    settings = set(CURRENT_THERAPY_SETTINGS.get(setting or "", ()))
+    if setting == "metastatic" and record.get("setting") == "locoregional_recurrence":
+        settings.add("locoregional_recurrence")
+    return [t for t in therapies if t.ongoing and t.end_reason is None and t.setting in settings]
 
 
 def _therapies(record: Mapping) -> list[_Therapy]:
@@ -466,11 +511,27 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         unknown.add("endocrine-resistance")
 
     progressed_therapies = [t for t in therapies if t.progressed]
-    latest = max(progressed_therapies, key=lambda t: (t.progression_at or dt.date.min, t.index), default=None)
-    if latest is not None and latest.basis and latest.basis <= MARKER_BASES:
+    recorded = [t for t in therapies if t.progression_recorded]
+    latest = max(recorded, key=lambda t: (t.progression_date or t.end or dt.date.min, t.index), default=None)
+    if latest is not None and latest.marker_only:
         states.add("marker-only-progression")
     elif latest is not None and not latest.basis:
         unknown.add("progression-basis")  # how the latest progression was shown is not recorded
+
+    # The current regimen: working when nothing but marker-only progression is recorded on it.
+    # Its anticancer drugs only: an ongoing bone-targeted agent is supportive care, not a regimen.
+    current = [t for t in _current_regimen(record, setting, therapies)
+               if any(drugs.has(d, ANTINEOPLASTIC) for d in t.drugs)]
+    if not current and any(t.ongoing and t.end_reason is None and not t.setting for t in therapies):
+        unknown.add("current-regimen")  # an ongoing therapy whose setting is unknown may be the current one
+    current_working = bool(current) and not any(t.progressed for t in current)
+    if current:
+        states.add("on-current-regimen")
+        if not current_working:
+            states.add("current-regimen-progressed")
+    working_indices = {t.index for t in current} if current_working else set()
+    # A drug she is on now, in a working regimen, is not "already given" for excluding it.
+    given = [t for t in therapies if t.index not in working_indices]
 
     quantities: dict[str, int | float] = {}
     line = None
@@ -506,13 +567,16 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         states=frozenset(states),
         unknown_facets=frozenset(unknown),
         quantities=quantities,
-        exposed=frozenset(d for t in therapies for d in t.drugs),
-        exposed_metastatic=frozenset(d for t in metastatic_lines for d in t.drugs),
+        exposed=frozenset(d for t in given for d in t.drugs),
+        exposed_metastatic=frozenset(d for t in given if t.setting == "metastatic" for d in t.drugs),
         progressed=frozenset(d for t in progressed_therapies for d in t.drugs),
         ongoing=frozenset(d for t in therapies if t.ongoing for d in t.drugs),
         progressed_regimens=tuple(t.drugs for t in progressed_therapies),
         stopped_for_toxicity=frozenset(
             d for t in therapies if t.end_reason == "toxicity" and not t.progressed for d in t.drugs),
+        exposed_including_current=frozenset(d for t in therapies for d in t.drugs),
+        current_drugs=tuple(sorted({d for t in current for d in t.drugs if drugs.has(d, ANTINEOPLASTIC)})),
+        current_working=current_working,
     )
 
 
@@ -534,9 +598,11 @@ def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
         yield patient, H2N[name], Literal(value, datatype=XSD.integer)
     for prop, drugs in (
         (H2N.exposedTo, inference.exposed),
+        (H2N.exposedToIncludingCurrent, inference.exposed_including_current),
         (H2N.exposedInMetastaticSetting, inference.exposed_metastatic),
         (H2N.progressedOn, inference.progressed),
         (H2N.ongoingDrug, inference.ongoing),
+        (H2N.currentRegimenDrug, inference.current_drugs),
         (H2N.stoppedForToxicity, inference.stopped_for_toxicity),
     ):
         for drug in sorted(drugs):

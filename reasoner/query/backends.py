@@ -20,8 +20,9 @@ import rdflib
 from rdflib.term import BNode, Literal, URIRef
 
 from reasoner.errors import BackendError
+from reasoner.vocab import KB_GRAPH
 
-__all__ = ["QueryBackend", "OxigraphBackend", "RdflibBackend", "Row", "to_ox_term", "check_bindings"]
+__all__ = ["QueryBackend", "OxigraphBackend", "RdflibBackend", "Row", "get_backend", "to_ox_term", "check_bindings"]
 
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
@@ -166,7 +167,7 @@ class RdflibBackend:
     """
 
     name = "rdflib"
-    KB_GRAPH = "urn:her2neg:kb"
+    KB_GRAPH = KB_GRAPH
 
     def __init__(self, kb_files: Iterable[Any] = ()):
         self.dataset = rdflib.Dataset(default_union=True)
@@ -197,3 +198,23 @@ class RdflibBackend:
                 return [{n: _from_rdflib(row[n]) for n in names} for row in result]
             except Exception as exc:  # rdflib raises many kinds of parse/evaluation errors
                 raise BackendError(f"rdflib could not run the query: {exc}") from exc
+
+
+def get_backend(spec: str, kb_files: Iterable[Any] = ()) -> QueryBackend:
+    """The store named by ``spec``, with the knowledge-base files loaded (oaklib-style selector).
+
+    ``"oxigraph"`` (embedded pyoxigraph, the default everywhere), ``"rdflib"`` (in memory, slow), or
+    the ``http(s)://`` URL of a SPARQL 1.1 query endpoint that already holds the knowledge base in the
+    graph ``urn:her2neg:kb`` (``kb_files`` are not sent to it).
+    """
+    if spec == "oxigraph":
+        return OxigraphBackend(kb_files)
+    if spec == "rdflib":
+        return RdflibBackend(kb_files)
+    if spec.startswith(("http://", "https://")):
+        from reasoner.query.endpoint import SparqlEndpointBackend
+
+        return SparqlEndpointBackend(spec)
+    from reasoner.errors import UsageError
+
+    raise UsageError(f"unknown backend {spec!r}", hint="use oxigraph, rdflib or the URL of a SPARQL endpoint")

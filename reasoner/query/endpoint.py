@@ -29,10 +29,10 @@ from rdflib.term import BNode, Literal, URIRef
 
 from reasoner.errors import BackendError
 from reasoner.query.backends import XSD, Row, _py, check_bindings
+from reasoner.vocab import KB_GRAPH
 
 __all__ = ["SparqlEndpointBackend", "KB_GRAPH"]
 
-KB_GRAPH = "urn:her2neg:kb"
 _BATCH = 5000
 
 

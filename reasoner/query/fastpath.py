@@ -41,6 +41,12 @@ ET_CHEMO_OVERLAP_TEXT = (
     "chemotherapy should not be given together outside trials (ESO-ESMO ABC)."
 )
 
+CURRENT_ET_CHEMO_TEXT = (
+    "The current treatment combines endocrine therapy ({et}) with chemotherapy ({chemo}), both ongoing: "
+    "endocrine therapy and chemotherapy should not be given together outside trials (ESO-ESMO ABC); review "
+    "the current regimen."
+)
+
 
 @dataclass
 class _Criterion:
@@ -269,7 +275,8 @@ class CompiledKnowledge:
     def warnings(self, p: PatientFacts) -> dict[str, list[dict]]:
         """queries/warnings/*.rq"""
         out: dict[str, list[dict]] = {"et-chemo-combination": [], "tumor-marker-only-progression": [],
-                                      "continuing-after-progression": [], "er-low": []}
+                                      "continuing-after-progression": [], "er-low": [],
+                                      "current-et-chemo-warning": []}
         as_of = next(iter(p.values(str(H2N.asOf))), None)
         endocrine = str(H2N.EndocrineTherapy)
         ofs = str(H2N.LHRHAgonist)
@@ -285,14 +292,15 @@ class CompiledKnowledge:
             info.append((t_iri, index, ets, chemos, start, end))
             bases = set(t.get(str(H2N.progressionBasis), []))
             marker = {str(H2N["basis-tumor-markers"]), str(H2N["basis-ctc"])}
-            if bases & marker and not bases - marker:
+            if bases & marker and not bases - marker:  # (marker_only)
                 out["tumor-marker-only-progression"].append({
                     "patient": p.iri, "code": "TUMOR_MARKER_ONLY_PROGRESSION", "therapyIndex": index,
                     "message": f"therapies[{index}]: progression was established by tumour markers or circulating "
                                "tumour cells alone; confirm by imaging or clinical assessment before changing "
                                "treatment (ESO-ESMO ABC)."})
             progression = t.get(str(H2N.progressionDate), [None])[0]
-            if progression is not None and end is None:
+            marker_only = bool(bases & marker) and not bases - marker
+            if progression is not None and end is None and not marker_only:
                 out["continuing-after-progression"].append({
                     "patient": p.iri, "code": "CONTINUING_AFTER_PROGRESSION", "therapyIndex": index,
                     "message": f"therapies[{index}] is still ongoing although the disease progressed on it on "
@@ -321,6 +329,16 @@ class CompiledKnowledge:
                             out["et-chemo-combination"].append({
                                 "patient": p.iri, "code": "ET_CHEMO_COMBINATION", "therapyIndex": row[0],
                                 "message": message})
+        ongoing = set(p.values(str(H2N.ongoingDrug)))
+        ongoing_et = [d for d in ongoing if endocrine in self.drug_classes.get(d, ()) and ofs not in self.drug_classes.get(d, ())]
+        ongoing_chemo = [d for d in ongoing if chemo in self.drug_classes.get(d, ())]
+        for et in ongoing_et:
+            for ch in ongoing_chemo:
+                if et not in self.labels or ch not in self.labels:
+                    continue
+                out["current-et-chemo-warning"].append({
+                    "patient": p.iri, "code": "CURRENT_ET_CHEMO_COMBINATION", "therapyIndex": -1,
+                    "message": CURRENT_ET_CHEMO_TEXT.format(et=self.labels[et], chemo=self.labels[ch])})
         if str(H2N["state-er-low"]) in set(p.values(str(H2N.hasState))):
             out["er-low"].append({
                 "patient": p.iri, "code": "ER_LOW", "therapyIndex": -1,

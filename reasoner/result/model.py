@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+try:  # a C JSON encoder: the batch path serialises ~20 KB per result
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; this keeps imports working without it
+    _orjson = None
+
 __all__ = [
     "DISCLAIMER",
     "Reason",
@@ -32,11 +37,41 @@ class Reason:
         return {"code": self.code, "text": self.text}
 
 
-@dataclass(frozen=True)
 class OptionComponent:
-    role: str
-    drugs: tuple[str, ...]
-    dosing: str | None = None
+    """One component of an option (role, drugs, dosing): immutable, compared by value.
+
+    A plain slotted class rather than a dataclass, because its JSON leaves ``dosing`` out when
+    there is none: :meth:`Result.to_json` lets orjson serialise every dataclass natively and
+    calls :meth:`to_dict` only for components.
+    """
+
+    __slots__ = ("role", "drugs", "dosing")
+
+    def __init__(self, role: str, drugs: tuple[str, ...], dosing: str | None = None):
+        object.__setattr__(self, "role", role)
+        object.__setattr__(self, "drugs", drugs)
+        object.__setattr__(self, "dosing", dosing)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"OptionComponent is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"OptionComponent is immutable (cannot delete {name!r})")
+
+    def _key(self) -> tuple:
+        return (self.role, self.drugs, self.dosing)
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if isinstance(other, OptionComponent) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"OptionComponent(role={self.role!r}, drugs={self.drugs!r}, dosing={self.dosing!r})"
+
+    def __reduce__(self):
+        return (OptionComponent, self._key())
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"role": self.role, "drugs": list(self.drugs)}
@@ -59,13 +94,14 @@ class Option:
     cautions: tuple[str, ...]
     recommendation_code: str | None = None
     regimen: str | None = None
+    continue_current: bool = False  # the regimen she is on now, continued (not a new treatment)
 
     @property
     def drugs(self) -> tuple[str, ...]:
         return tuple(sorted({d for c in self.components for d in c.drugs}))
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "id": self.id,
             "label": self.label,
             "intent": self.intent,
@@ -79,6 +115,9 @@ class Option:
             "recommendation_code": self.recommendation_code,
             "regimen": self.regimen,
         }
+        if self.continue_current:  # the contract: options without the key are new treatments
+            out["continue_current"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -141,6 +180,32 @@ class Result:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    def to_json(self) -> bytes:
+        """The contract's JSON as compact UTF-8 bytes: ``to_dict()`` serialised, ~10x faster.
+
+        Options (whose JSON leaves out keys they do not use) go through :meth:`Option.to_dict`;
+        the bulk (exclusions with their reasons, advice, warnings, findings) are frozen dataclasses
+        whose fields are declared in the contract's key order, which orjson writes natively.
+        ``tests/result/test_serialisation.py`` holds the bytes equal to ``orjson.dumps(to_dict())``.
+        """
+        if _orjson is None:  # pragma: no cover
+            import json
+
+            return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return _orjson.dumps({
+            "patient": self.patient,
+            "status": self.status,
+            "knowledge_base": self.knowledge_base,
+            "classification": self.classification,
+            "options": [o.to_dict() for o in self.options],
+            "excluded": self.excluded,
+            "advice": self.advice,
+            "warnings": self.warnings,
+            "validation": self.validation,
+            "jurisdiction": self.jurisdiction,
+            "disclaimer": self.disclaimer,
+        }, default=_component)
+
     def to_dict(self) -> dict:
         return {
             "patient": self.patient,
@@ -155,3 +220,9 @@ class Result:
             "jurisdiction": self.jurisdiction,
             "disclaimer": self.disclaimer,
         }
+
+
+def _component(obj: Any) -> Any:
+    if isinstance(obj, OptionComponent):
+        return obj.to_dict()
+    raise TypeError(f"{type(obj).__name__} is not part of the result contract")

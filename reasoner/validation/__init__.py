@@ -18,6 +18,7 @@ from rdflib import Graph, URIRef
 from reasoner.errors import KnowledgeBaseError
 from reasoner.graph.convert import add_record, graph_to_records
 from reasoner.graph.mapping import json_path, parse_node_iri, patient_iri
+from reasoner.graph.triples import PatientTriples
 from reasoner.graph.vocab import H2N
 from reasoner.validation.findings import Finding, Severity, ValidationOutcome
 from reasoner.validation.structure import check_structure, safe_value
@@ -97,7 +98,7 @@ def _shape_findings(raw: Iterable, records: dict[str, dict]) -> dict[str, list[F
     return {pid: list(d.values()) for pid, d in out.items()}
 
 
-def _evaluate(graphs: dict[str, Graph], engine: Engine) -> set:
+def _evaluate(graphs: dict[str, PatientTriples], engine: Engine) -> set:
     if not graphs:
         return set()
     if engine == "pyshacl":
@@ -136,7 +137,7 @@ def _prepare(raw: Any, catalog, today: date) -> _Prepared:
     missing_id = not isinstance(build.get("id"), str)
     if missing_id:
         build["id"] = _PLACEHOLDER_ID
-    g = Graph(store="SimpleMemory", bind_namespaces="none")  # no prefixes (~3 ms), no contexts (~2x faster adds)
+    g = PatientTriples()  # a plain ordered triple set: rdflib's indexed store costs more than it gives here
     try:
         add_record(g, build, catalog=catalog)
     except KnowledgeBaseError:

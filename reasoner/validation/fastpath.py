@@ -22,6 +22,7 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
 from reasoner.errors import KnowledgeBaseError
+from reasoner.graph.triples import PatientTriples
 from reasoner.graph.vocab import SH, SHAPES_NS
 from reasoner.validation.reference import RawResult
 from reasoner.validation.shapes import shape_infos, shapes_graph
@@ -214,7 +215,7 @@ def to_store(graphs: Iterable[Graph]) -> ox.Store:
 
 def run_fast(graphs: Graph | Iterable[Graph]) -> set[RawResult]:
     """The compiled shapes over one or many patient graphs: (shape, focus, path) triples."""
-    if isinstance(graphs, Graph):
+    if isinstance(graphs, Graph | PatientTriples):
         graphs = [graphs]
     store = to_store(graphs)
     out: set[RawResult] = set()

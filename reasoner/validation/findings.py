@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from rdflib import Graph
+from reasoner.graph.triples import PatientTriples
 
 __all__ = ["Severity", "Finding", "ValidationOutcome"]
 
@@ -59,7 +59,7 @@ class ValidationOutcome:
 
     findings: tuple[Finding, ...]
     record: dict | None = None
-    graph: Graph | None = field(default=None, compare=False, repr=False)
+    graph: PatientTriples | None = field(default=None, compare=False, repr=False)  # .to_graph() for rdflib
 
     @property
     def violations(self) -> tuple[Finding, ...]:

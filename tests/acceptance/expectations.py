@@ -69,9 +69,13 @@ def check_invariants(result: dict, record: dict, drug_classes, contraindicated: 
         if not result["validation"]:
             problems.append("non-ok status without validation entries")
         return problems
+    # Progression shown by tumour markers or circulating tumour cells alone is not progression
+    # (ESO-ESMO ABC 4: a marker change alone must not change treatment).
+    marker = {"tumor_markers", "circulating_tumor_cells"}
     progressed = [
         frozenset(t.get("drugs") or []) for t in record.get("therapies") or []
-        if t.get("end_reason") == "progression" or t.get("progression_date")
+        if (t.get("end_reason") == "progression" or t.get("progression_date"))
+        and not (t.get("progression_basis") and set(t["progression_basis"]) <= marker)
     ]
     for option in result["options"]:
         drugs = {d for c in option["components"] for d in c["drugs"]}

@@ -663,6 +663,59 @@ def cases() -> dict[str, list[dict]]:
                                                     biomarkers={"pdl1_cps": 3}),
             "MISSING_DATA", "HER2 reported only as negative: HER2-low cannot be decided"),
     ])
+
+    # ---------------------------------------------------------------- the current regimen
+    # ESO-ESMO ABC 4/5: endocrine-based therapy continues until progression or unacceptable toxicity;
+    # chemotherapy until progression or toxicity (Claessens 2020); a marker rise alone is not
+    # progression (ABC 4, II/C). No switch without an indication.
+    cur_dx = {"diagnosis_date": "2025-05-20", "de_novo": True}
+    rib_let_on = therapy(["ribociclib", "letrozole"], "metastatic", "2025-06-01")
+    add("rec-continue-current", []).extend([
+        elig("rec-continue-current", metastatic(metastatic=cur_dx, therapies=[rib_let_on]),
+             "first-line ribociclib + letrozole for 17 months, no progression: continue it",
+             expect={"include": [["letrozole", "ribociclib"]],
+                     "exclude_sets": [["fulvestrant"], ["exemestane", "everolimus"], ["letrozole"]],
+                     "never_drugs": ["capecitabine", "paclitaxel", "trastuzumab deruxtecan"],
+                     "classification": {"line": 1, "endocrine_resistance": "none"}}),
+        elig("rec-continue-current", metastatic(metastatic=cur_dx, therapies=[dict(
+                 rib_let_on, progression_date="2026-10-15", progression_basis=["tumor_markers"])]),
+             "CA 15-3 rise only on ribociclib + letrozole: confirm, do not switch",
+             expect={"include": [["letrozole", "ribociclib"]], "never_drugs": ["fulvestrant", "capecitabine"],
+                     "advice": ["CONFIRM_PROGRESSION"], "warnings": ["TUMOR_MARKER_ONLY_PROGRESSION"],
+                     "classification": {"line": 1, "endocrine_resistance": "none"}}),
+        elig("rec-continue-current", metastatic(receptors=TN, metastatic=MET_DX, biomarkers={"pdl1_cps": 3},
+                                                therapies=[therapy(["paclitaxel"], "metastatic", "2023-04-20",
+                                                                   "2024-02-01", "progression"),
+                                                           therapy(["capecitabine"], "metastatic", "2024-02-10")]),
+             "TNBC, second-line capecitabine working: chemotherapy continues until progression or toxicity",
+             expect={"include": [["capecitabine"]], "never_drugs": ["eribulin", "sacituzumab govitecan"],
+                     "classification": {"line": 2}}),
+        out("rec-continue-current", metastatic(metastatic=cur_dx, therapies=[dict(
+                rib_let_on, progression_date="2026-10-15", progression_basis=["imaging"])]),
+            "PRIOR_PROGRESSION", "progression on imaging while still on ribociclib + letrozole: change",
+            expect={"warnings": ["CONTINUING_AFTER_PROGRESSION"], "never_drugs": ["ribociclib", "letrozole"],
+                    "classification": {"line": 2}}),
+        out("rec-continue-current", metastatic(metastatic=cur_dx, therapies=[rib_let_on], labs={"qtcf_ms": 485}),
+            "CONTRAINDICATION", "QTcF 485 ms on ribociclib: the current regimen is contraindicated",
+            expect={"warnings": ["CURRENT_REGIMEN_CONTRAINDICATED"], "never_drugs": ["ribociclib"]}),
+        out("rec-continue-current", pre(metastatic=cur_dx, therapies=[
+                therapy(["palbociclib", "letrozole"], "metastatic", "2025-06-01")]),
+            "CRITERION_NOT_MET", "premenopausal on palbociclib + letrozole without ovarian suppression: "
+            "not continued as it is; the LHRH-agonist version is offered (palbociclib is not 'already given')",
+            expect={"include": [["goserelin", "palbociclib", "letrozole"]]}),
+    ])
+    adj_ana_on = therapy(["anastrozole"], "adjuvant", "2025-01-10")
+    add("rec-continue-current-early", []).extend([
+        elig("rec-continue-current-early", early(therapies=[adj_ana_on]),
+             "22 months into adjuvant anastrozole, node-positive: continue; ribociclib may be added (NATALEE)",
+             expect={"include": [["anastrozole"], ["anastrozole", "ribociclib"]],
+                     "exclude_sets": [["letrozole"], ["exemestane"], ["letrozole", "ribociclib"]]}),
+        out("rec-continue-current-early", early(age=44, menopausal_status="premenopausal",
+                                                conditions=["history_of_thromboembolism"],
+                                                therapies=[therapy(["tamoxifen"], "adjuvant", "2025-01-10")]),
+            "CONTRAINDICATION", "adjuvant tamoxifen with a history of thromboembolism: not continued",
+            expect={"warnings": ["CURRENT_REGIMEN_CONTRAINDICATED"], "never_drugs": ["tamoxifen"]}),
+    ])
     return c
 
 

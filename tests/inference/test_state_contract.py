@@ -48,6 +48,10 @@ EDGE_RECORDS = [
      "metastatic": {"diagnosis_date": "2024-01-05", "de_novo": True, "sites": ["bone"]},
      "therapies": [{"drugs": ["letrozole", "palbociclib"], "setting": "metastatic", "start": "2024-01-20",
                     "end": "2025-06-01", "end_reason": "progression"}]},
+    # an ongoing therapy with neither setting nor start date, not de novo: whether it is the current regimen is unknown
+    {**_BASE, "id": "edge-current", "setting": "metastatic", "receptors": {**_HR, "specimen": "metastasis"},
+     "metastatic": {"diagnosis_date": "2024-01-05", "de_novo": False, "sites": ["bone"]},
+     "therapies": [{"drugs": ["letrozole", "palbociclib"]}]},
 ]
 
 
