@@ -453,3 +453,15 @@ def test_serve_hooks_command_runs_uvicorn_on_localhost(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_record_problems_become_a_warning_card(client):
+    # Endocrine therapy given together with chemotherapy is a problem in the record itself
+    # (ESO-ESMO ABC: not recommended outside trials); the EHR shows it as a warning card.
+    record = load(ROOT / "examples/patients/pitfall-et-chemo.json")
+    response = client.post(URL, json=request_for(record))
+    assert response.status_code == 200, response.text
+    cards = assert_valid_cards(response.json())
+    warning = [c for c in cards if c["indicator"] == "warning"]
+    assert warning and warning[0]["summary"].startswith("Check the record:")
+    assert "`ET_CHEMO_COMBINATION`" in warning[0]["detail"]
