@@ -274,7 +274,7 @@ class Engine:
         kb = self.kb
         inf = p.inference
         assert inf is not None and p.record is not None
-        progressed = set(inf.progressed)
+        resistant, resistance_cautions, resistance_sources = self._resistance(inf)
 
         blocked: dict[str, list[str]] = defaultdict(list)
         cautioned: dict[str, list[str]] = defaultdict(list)
@@ -303,6 +303,8 @@ class Engine:
         excluded: list[Excluded] = []
         advice: dict[str, Advice] = {a.code: a for a in p.extra_advice}
         removed: dict[str, list[Reason]] = defaultdict(list)
+        lowered_ids: set[str] = set()
+        cited.update(resistance_sources)
 
         # The current regimen first: while it works, it supersedes new regimens (h2n:supersedesIntent).
         continuing: Rule | None = None
@@ -326,7 +328,7 @@ class Engine:
             rule = kb.rules.get(rule_iri)
             if rule is None or rule.continues_current:
                 continue
-            reasons, cautions = self._criteria_outcome(rule, statuses.get(rule_iri, []))
+            reasons, cautions, lowered = self._criteria_outcome(rule, statuses.get(rule_iri, []), jurisdiction)
             if p.history_incomplete and kb.rule_criteria.get(rule_iri, frozenset()) & kb.history_criteria:
                 # fail closed: what depends on an incomplete treatment history is unknown
                 reasons = [*reasons, self._reason("MISSING_DATA", HISTORY_INCOMPLETE_TEXT)]
@@ -361,11 +363,11 @@ class Engine:
                         for text in blocked[drug]:
                             removed[drug].append(Reason("CONTRAINDICATION", text))
                         empty_reasons.extend(Reason("CONTRAINDICATION", t) for t in blocked[drug])
-                    elif drug in progressed and not comp.continues_after_progression:
-                        reason = Reason("PRIOR_PROGRESSION",
-                                        f"the disease progressed on a regimen containing {drug}")
-                        removed[drug].append(reason)
-                        empty_reasons.append(reason)
+                    elif drug in resistant and not comp.continues_after_progression:
+                        for text in resistant[drug]:
+                            reason = Reason("PRIOR_PROGRESSION", text)
+                            removed[drug].append(reason)
+                            empty_reasons.append(reason)
                     else:
                         keep.append(drug)
                 if not keep:
@@ -393,12 +395,15 @@ class Engine:
             option_cautions = list(rule.cautions) + cautions
             for drug in sorted(drugs_in):
                 option_cautions.extend(cautioned.get(drug, []))
+                option_cautions.extend(resistance_cautions.get(drug, []))
                 if drug in inf.stopped_for_toxicity:
                     option_cautions.append(f"{drug} was stopped for toxicity before: check which drug of that "
                                            "regimen caused it before giving it again.")
+            if lowered:
+                lowered_ids.add(rule.id)
             options.append(Option(
                 id=rule.id, label=rule.label, intent=rule.intent, line=inf.line,
-                preference=rule.preference, components=tuple(components),
+                preference="alternative" if lowered else rule.preference, components=tuple(components),
                 rationale=rule.rationale, evidence=rule.evidence, approvals=rule.approvals,
                 cautions=tuple(_dedupe(option_cautions)), recommendation_code=rule.code,
                 regimen=regimen.label,
@@ -430,7 +435,10 @@ class Engine:
                     "interactions (CYP3A4/CYP2D6/P-gp, anticoagulation, QT, glucose-lowering) are not checked. "
                     "Check it against the labels of the options, or give its generic (INN) name.")))
 
-        options.sort(key=lambda o: (self.kb.rules[self.kb.term(o.id)].rank, o.id))
+        # Options whose preference a soft criterion lowered come after the others.
+        options.sort(key=lambda o: (o.id in lowered_ids, self.kb.rules[self.kb.term(o.id)].rank, o.id))
+        options, duplicates = _dedupe_options(options)
+        excluded.extend(duplicates)
         excluded.sort(key=lambda e: e.id)
         validation = tuple(ValidationEntry(f.severity.value, f.path, f.message) for f in p.findings)
         return Result(
@@ -458,7 +466,7 @@ class Engine:
         contraindicated, or endocrine therapy together with chemotherapy, is a reason to change.
         """
         inf_drugs = inf.current_drugs
-        reasons, cautions = self._criteria_outcome(rule, statuses)
+        reasons, cautions, _ = self._criteria_outcome(rule, statuses, jurisdiction)
         if not reasons:
             endorsing, missing = endorsement
             reasons = [Reason("CONTRAINDICATION", f"{d} (current regimen): {t}")
@@ -516,7 +524,7 @@ class Engine:
             regimen = self.kb.regimens.get(rule.regimen or "")
             if regimen is None or not _produces(regimen, target):
                 continue
-            reasons, _ = self._criteria_outcome(rule, statuses.get(rule_iri, []))
+            reasons, _, _ = self._criteria_outcome(rule, statuses.get(rule_iri, []))
             if not reasons:
                 return rule, []
             if all(r.code == "MISSING_DATA" for r in reasons) and (not best[1] or len(reasons) < len(best[1])):
@@ -552,9 +560,17 @@ class Engine:
                 narrowed.append(comp)
         return narrowed if covered == current_set else None
 
-    def _criteria_outcome(self, rule: Rule, statuses: list[tuple[str, str]]) -> tuple[list[Reason], list[str]]:
+    def _criteria_outcome(self, rule: Rule, statuses: list[tuple[str, str]],
+                          jurisdiction: str | None = None) -> tuple[list[Reason], list[str], bool]:
+        """The reasons a rule fails, the cautions its criteria add, and whether its preference is lowered.
+
+        A criterion scoped to a jurisdiction (``h2n:criterionJurisdiction``) applies only there; with
+        no jurisdiction asked, its failure is a caution naming the jurisdiction. A soft criterion
+        (``h2n:softCriterion``) that fails lowers the preference and adds its fail text as a caution.
+        """
         reasons: list[Reason] = []
         cautions: list[str] = []
+        lowered = False
         # Fail closed: a criterion of the rule that yields no status (or a status no one knows)
         # cannot count as met; it excludes the option.
         evaluated = {c for c, s in statuses if s in ("met", "not_met", "unknown")}
@@ -567,6 +583,18 @@ class Engine:
             if criterion is None or status not in ("not_met", "unknown"):
                 reasons.append(self._reason("MISSING_DATA", _not_evaluable_text(self.kb, criterion_iri)))
                 continue
+            if criterion.jurisdiction and rule.kind == "Recommendation" and jurisdiction != criterion.jurisdiction:
+                if jurisdiction is None:
+                    text = criterion.fail_text if status == "not_met" else criterion.missing_text
+                    cautions.append(f"{criterion.jurisdiction} label: {text}")
+                continue
+            if criterion.soft and rule.kind == "Recommendation":
+                if status == "not_met":
+                    lowered = lowered or criterion.lowers_preference
+                    cautions.append(criterion.fail_text)
+                elif status == "unknown":  # never read as met: say what is missing
+                    cautions.append(criterion.unknown_caution or criterion.missing_text)
+                continue
             if status == "unknown":
                 if criterion.negated and (criterion.unknown_caution or rule.kind == "AdviceRule"):
                     if criterion.unknown_caution and rule.kind == "Recommendation":
@@ -575,7 +603,60 @@ class Engine:
                 reasons.append(self._reason("MISSING_DATA", criterion.missing_text))
             else:
                 reasons.append(self._reason(criterion.reason_code, criterion.fail_text))
-        return _dedupe(reasons), _dedupe(cautions)
+        return _dedupe(reasons), _dedupe(cautions), lowered
+
+    def _resistance(self, inf: Inference) -> tuple[dict[str, list[str]], dict[str, list[str]], set[str]]:
+        """The drugs the disease is taken to be resistant to (with why), the cautions per drug, and
+        the sources used: the drugs it progressed on, extended by the knowledge base's resistance
+        rules (``h2n:ResistanceRule``: same active moiety, same class, relapse within a window
+        after (neo)adjuvant exposure)."""
+        classes = self.kb.drug_classes
+        resistant: dict[str, list[str]] = {
+            d: [f"the disease progressed on a regimen containing {d}"] for d in sorted(inf.progressed)}
+        cautions: dict[str, list[str]] = defaultdict(list)
+        sources: set[str] = set()
+        rules = self.kb.resistance_rules
+
+        def fill(message: str, drug: str, days: int | None = None, cause: str | None = None) -> str:
+            return message.replace("{drug}", drug).replace("{cause}", cause or drug).replace(
+                "{days}", "unknown" if days is None else str(days))
+
+        for rule in rules:
+            if rule.scope != "curative_relapse" or rule.drug_class is None:
+                continue
+            hits = {d: days for d, days in inf.curative_relapse_days.items()
+                    if classes.has(d, rule.drug_class)
+                    and (days is None or rule.within_days is None or days <= rule.within_days)}
+            for drug, days in sorted(hits.items()):
+                sources.update(rule.sources)
+                if rule.action == "block" and days is not None:
+                    resistant.setdefault(drug, []).append(fill(rule.message, drug, days))
+                elif rule.action == "block":
+                    cautions[drug].append(fill(rule.message, drug, days)
+                                          + " (the relapse date is not known: check the interval)")
+                else:  # a caution on every drug of the class
+                    for other in sorted(d for d in classes.classes if classes.has(d, rule.drug_class)):
+                        cautions[other].append(fill(rule.message, other, days, drug))
+        changed = True
+        while changed:  # extend by class and by molecule until nothing changes
+            changed = False
+            for rule in rules:
+                if rule.action != "block" or rule.scope not in ("drug_class", "active_moiety"):
+                    continue
+                for cause in sorted(resistant):
+                    if rule.scope == "drug_class":
+                        if rule.drug_class is None or not classes.has(cause, rule.drug_class):
+                            continue
+                        others = [d for d in classes.classes if classes.has(d, rule.drug_class)]
+                    else:
+                        moiety = self.kb.active_moiety.get(cause, cause)
+                        others = [d for d in classes.classes if self.kb.active_moiety.get(d, d) == moiety]
+                    for other in sorted(others):
+                        if other not in resistant:
+                            resistant[other] = [fill(rule.message, other, None, cause)]
+                            sources.update(rule.sources)
+                            changed = True
+        return resistant, {d: _dedupe(c) for d, c in cautions.items()}, sources
 
     @staticmethod
     @functools.lru_cache(maxsize=4096)
@@ -762,6 +843,23 @@ def _produces(regimen, target: frozenset[str]) -> bool:
     if len(choices) != len(target) or any(not c for c in choices):
         return False
     return any(frozenset(combo) == target for combo in itertools.product(*choices))
+def _dedupe_options(options: list[Option]) -> tuple[list[Option], list[Excluded]]:
+    """One option per set of drugs and roles: the first (best-ranked) is kept; each later option with
+    the same components (same roles, drugs and dosing; a different dosing, such as extended adjuvant
+    therapy, is a different regimen) is listed as excluded, naming the option that already offers them."""
+    kept: dict[tuple, Option] = {}
+    out, dropped = [], []
+    for option in options:
+        key = tuple(sorted((c.role, tuple(sorted(c.drugs)), c.dosing or "") for c in option.components))
+        first = kept.get(key)
+        if first is None:
+            kept[key] = option
+            out.append(option)
+        else:
+            dropped.append(Excluded(option.id, option.label, tuple(sorted({d for c in option.components for d in c.drugs})),
+                                    (Reason("NOT_PREFERRED", f"the same drugs in the same roles are already offered "
+                                                             f"as '{first.label}' ({first.id})"),)))
+    return out, dropped
 
 
 def _dedupe(items):

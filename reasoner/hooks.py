@@ -282,6 +282,11 @@ def md(text: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
 
 
+def code(value: str) -> str:
+    """A stable code of the result (``ET_CHEMO_COMBINATION``) as inline code; anything else escaped."""
+    return f"`{value}`" if re.fullmatch(r"[A-Z0-9_]{1,64}", value or "") else md(value)
+
+
 def _summary(text: str) -> str:
     """A card summary: under 140 characters, cut at a word boundary."""
     text = " ".join(plain(text).split())
@@ -345,14 +350,15 @@ def cards_for(result: Result, *, kb: Any = None, report_url: str | None = None) 
         for g in missing:
             lines.append(f"- {md(g.reason)}: decides {', '.join(md(e.label) for e in g.entries)}")
         for a in tests:
-            lines.append(f"- {md(a['code'])}: {md(a['text'])}")
+            lines.append(f"- {code(a['code'])}: {md(a['text'])}")
         what = [g.reason for g in missing] + [a["code"] for a in tests]
         cards.append({"uuid": str(uuid.uuid4()), "summary": _summary("What to test: " + "; ".join(what)),
                       "indicator": "info", "detail": "\n".join(lines) + footer, "source": source})
     if view.warnings:
-        lines = [f"- {md(w['code'])}: {md(w['text'])}" for w in view.warnings]
+        lines = [f"- {code(w['code'])}: {md(w['text'])}" for w in view.warnings]
         cards.append({"uuid": str(uuid.uuid4()),
-                      "summary": _summary("Check the record: " + "; ".join(w["code"] for w in view.warnings)),
+                      "summary": _summary("Check the record: " + view.warnings[0]["text"]
+                                          + (f" (+{len(view.warnings) - 1} more)" if len(view.warnings) > 1 else "")),
                       "indicator": "warning", "detail": "\n".join(lines) + footer, "source": source})
     return cards
 

@@ -19,7 +19,7 @@ from reasoner.query.backends import QueryBackend, get_backend
 from reasoner.resources import module_paths
 from reasoner.vocab import H2N, local_name
 
-__all__ = ["KnowledgeBase", "Rule", "Criterion", "Component", "Regimen", "ContraindicationInfo"]
+__all__ = ["KnowledgeBase", "Rule", "Criterion", "Component", "Regimen", "ContraindicationInfo", "ResistanceRule"]
 
 PREFIXES = """
 PREFIX h2n: <https://w3id.org/her2neg/kb/>
@@ -60,6 +60,9 @@ class Criterion:
     reason_code: str
     negated: bool
     unknown_caution: str | None
+    jurisdiction: str | None = None  # the label jurisdiction it comes from (US, EU); None: everywhere
+    soft: bool = False  # failing it adds a caution instead of excluding the option
+    lowers_preference: bool = False  # a failing soft criterion also lowers the preference
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,19 @@ class Rule:
     @property
     def id(self) -> str:
         return local_name(self.iri)
+
+
+@dataclass(frozen=True)
+class ResistanceRule:
+    """Which drugs the disease is taken to be resistant to (``h2n:ResistanceRule``)."""
+
+    iri: str
+    scope: str  # active_moiety | drug_class | curative_relapse
+    drug_class: str | None  # local name of the OWL class it applies to
+    within_days: int | None
+    action: str  # block | caution
+    message: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -238,11 +254,13 @@ class KnowledgeBase:
             self.regimens[regimen] = Regimen(regimen, self.labels.get(regimen, local_name(regimen)), tuple(comps))
 
         self.criteria: dict[str, Criterion] = {}
-        for r in self._q("""SELECT ?c ?label ?fail ?missing ?code ?neg ?caution WHERE {
+        for r in self._q("""SELECT ?c ?label ?fail ?missing ?code ?neg ?caution ?jur ?soft ?lowers WHERE {
                 ?c a ?kind . ?kind rdfs:subClassOf* h2n:Criterion .
                 OPTIONAL { ?c rdfs:label ?label } OPTIONAL { ?c h2n:failText ?fail }
                 OPTIONAL { ?c h2n:missingText ?missing } OPTIONAL { ?c h2n:reasonCode ?code }
-                OPTIONAL { ?c h2n:negated ?neg } OPTIONAL { ?c h2n:unknownCaution ?caution } }"""):
+                OPTIONAL { ?c h2n:negated ?neg } OPTIONAL { ?c h2n:unknownCaution ?caution }
+                OPTIONAL { ?c h2n:criterionJurisdiction ?jur } OPTIONAL { ?c h2n:softCriterion ?soft }
+                OPTIONAL { ?c h2n:lowersPreference ?lowers } }"""):
             label = r.get("label") or local_name(r["c"])
             self.criteria[r["c"]] = Criterion(
                 iri=r["c"], label=label,
@@ -251,6 +269,9 @@ class KnowledgeBase:
                 reason_code=r.get("code") or "CRITERION_NOT_MET",
                 negated=bool(r.get("neg")),
                 unknown_caution=r.get("caution"),
+                jurisdiction=r.get("jur"),
+                soft=bool(r.get("soft")),
+                lowers_preference=bool(r.get("lowers")),
             )
 
         #: every criterion each rule names (a criterion without a status row excludes the rule)
@@ -264,7 +285,27 @@ class KnowledgeBase:
             { ?c h2n:exposureKind ?k . ?k h2n:fromTreatmentHistory true }
             UNION { ?c h2n:quantity ?q . ?q h2n:fromTreatmentHistory true }
             UNION { ?c h2n:state ?s . ?s h2n:facet ?f . ?f h2n:fromTreatmentHistory true }
-            UNION { ?c h2n:criterionFacet ?f . ?f h2n:fromTreatmentHistory true } }"""))
+            UNION { ?c h2n:criterionFacet ?f . ?f h2n:fromTreatmentHistory true }
+            UNION { ?c a h2n:IntervalCriterion } }"""))  # intervals are measured from prior treatments
+
+        # Formulations of one molecule (h2n:activeMoiety) and the resistance rules.
+        self.active_moiety: dict[str, str] = {}
+        for r in self._q("SELECT ?d ?m WHERE { ?d h2n:activeMoiety ?m }"):
+            drug, moiety = self.labels.get(r["d"]), self.labels.get(r["m"])
+            if drug and moiety:
+                self.active_moiety[drug] = moiety
+        rr_sources = _group(self._q("SELECT ?r ?v WHERE { ?r a h2n:ResistanceRule ; dcterms:source ?v }"), "r")
+        self.resistance_rules: list[ResistanceRule] = []
+        for r in self._q("""SELECT ?r ?scope ?cls ?days ?action ?message WHERE { ?r a h2n:ResistanceRule ;
+                h2n:resistanceScope/skos:notation ?scope ; h2n:message ?message .
+                OPTIONAL { ?r h2n:appliesToDrugClass ?cls } OPTIONAL { ?r h2n:curativeWithinDays ?days }
+                OPTIONAL { ?r h2n:resistanceAction/skos:notation ?action } } ORDER BY ?r"""):
+            self.resistance_rules.append(ResistanceRule(
+                iri=r["r"], scope=r["scope"], drug_class=local_name(r["cls"]) if r.get("cls") else None,
+                within_days=int(r["days"]) if r.get("days") is not None else None,
+                action=r.get("action") or "block", message=r["message"],
+                sources=tuple(sorted({x["v"] for x in rr_sources.get(r["r"], [])})),
+            ))
 
         self.rules: dict[str, Rule] = {}
         rule_rows = self._q("""SELECT ?r ?kind ?label ?code ?regimen ?intent ?pref ?rank ?line ?acode ?atext WHERE {

@@ -363,8 +363,8 @@ def classification_facts(record: Mapping, result: Result) -> list[dict]:
     met = [t for t in therapies if t.get("setting") == "metastatic"]
     if c.get("line") is not None:
         facts.append({"name": "Metastatic line", "value": _fmt(c.get("line")),
-                      "from": f"{len(met)} therapy line(s) recorded for metastatic disease"
-                              + (": " + "; ".join(_therapy_short(t) for t in met) if met else "")})
+                      "from": ("metastatic therapies recorded: " + "; ".join(_therapy_short(t) for t in met))
+                              if met else "no therapy recorded for metastatic disease"})
     endo_from = []
     metastatic = _m(rec.get("metastatic"))
     if metastatic.get("diagnosis_date"):

@@ -31,6 +31,7 @@ PATIENTS = {
     "tumour-board-demo": HERE / "tumour-board-demo.json",
     "hr-second-line-pik3ca": ROOT / "examples/patients/hr-second-line-pik3ca.json",
     "tnbc-gbrca": ROOT / "examples/patients/tnbc-gbrca.json",
+    "continue-current": ROOT / "tests/acceptance/cases/A15-continue-current.json",
 }
 TERMINAL = ("hr-second-line-pik3ca", "tumour-board-demo")
 
@@ -68,6 +69,7 @@ def main() -> None:
     try:
         for name, path in PATIENTS.items():
             record = json.loads(path.read_text())
+            record = record.get("record", record)  # an acceptance case holds its record
             html = render_report(kb.recommend(record), record=record, kb=kb, generated="(gallery)")
             out = HERE / f"report-{name}.html"
             out.write_text(html, encoding="utf-8")

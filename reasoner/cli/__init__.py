@@ -374,6 +374,9 @@ def serve_hooks(
         from reasoner.hooks import serve
 
         keys = json.loads(jwks.read_text(encoding="utf-8")) if jwks else None
+        if keys is None and host not in ("127.0.0.1", "localhost", "::1"):
+            err.print(Text(f"warning: serving on {host} without --jwks: any caller can send patient data "
+                           "and read reports; require signed JWTs and put TLS in front"), highlight=False)
         _kb()  # load the knowledge base before the first call
         serve(host=host, port=port, public_url=public_url, jwks=keys, issuers=set(issuer or []),
               fhir_servers=tuple(fhir_server) if fhir_server else None)

@@ -77,6 +77,13 @@ class Inference:
     exposed_including_current: frozenset[str] = frozenset()
     current_drugs: tuple[str, ...] = ()  # the current regimen's drugs (ongoing therapies of this setting)
     current_working: bool = False  # on a current regimen with no progression (marker-only excepted)
+    # Days from the end of each drug's latest (neo)adjuvant exposure to the relapse (0: relapse on
+    # it); None when the relapse date is not known. Empty outside recurrent disease.
+    curative_relapse_days: Mapping[str, int | None] = field(default_factory=dict)
+    # The drugs of the regimen whose progression opened the current line (the latest progression).
+    last_progressed: frozenset[str] = frozenset()
+    # Drug classes (local names, transitively) of the drugs above, for the inferred triples.
+    drug_classes: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def classification(self) -> dict:
         """The ``classification`` object of the result contract."""
@@ -225,6 +232,34 @@ def _therapies(record: Mapping) -> list[_Therapy]:
 
 def _sort_key(t: _Therapy) -> tuple:
     return (t.start or dt.date.min, t.index)
+
+
+def _curative_relapse_days(record: Mapping, therapies: list[_Therapy]) -> dict[str, int | None]:
+    """Per drug given (neo)adjuvantly: days from the end of its latest curative exposure to relapse.
+
+    0 when the disease relapsed on it (no end date, an end on or after the relapse, or progression
+    recorded on it); None for every drug when the relapse date is not known. Early disease (no
+    relapse) has none.
+    """
+    if record.get("setting") not in ("metastatic", "locoregional_recurrence"):
+        return {}
+    relapse = _relapse_date(record)
+    out: dict[str, int | None] = {}
+    for t in therapies:
+        if t.setting not in ("adjuvant", "neoadjuvant"):
+            continue
+        if relapse is None:
+            days = None
+        elif t.end is None or t.progressed or t.end >= relapse:
+            days = 0
+        else:
+            days = (relapse - t.end).days
+        for drug in t.drugs:
+            if drug not in out or days is None:
+                out[drug] = days
+            elif out[drug] is not None:
+                out[drug] = min(out[drug], days)
+    return out
 
 
 def _relapse_date(record: Mapping) -> dt.date | None:
@@ -510,6 +545,16 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     else:
         unknown.add("endocrine-resistance")
 
+    # Early progression (< 6 months) on a first-line CDK4/6 inhibitor: primary resistance.
+    first_line = metastatic_lines[0] if metastatic_lines else None
+    if first_line is not None and any(drugs.has(d, "CDK46Inhibitor") for d in first_line.drugs) \
+            and first_line.progressed:
+        at = first_line.progression_at
+        if first_line.start is None or at is None:
+            unknown.add("first-line-cdk46i-response")
+        elif (at - first_line.start).days < SIX_MONTHS:
+            states.add("early-progression-1l-cdk46i")
+
     progressed_therapies = [t for t in therapies if t.progressed]
     recorded = [t for t in therapies if t.progression_recorded]
     latest = max(recorded, key=lambda t: (t.progression_date or t.end or dt.date.min, t.index), default=None)
@@ -554,6 +599,22 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     if setting == "early":
         _early_states(record, subtype, states, unknown)
 
+    curative_days = _curative_relapse_days(record, therapies)
+    # The regimen whose progression opened the current line: the latest metastatic progression,
+    # unless a line-defining metastatic regimen started after it.
+    last_progressed: frozenset[str] = frozenset()
+    progressed_metastatic = [t for t in metastatic_lines if t.progressed]
+    if progressed_metastatic:
+        last = max(progressed_metastatic, key=lambda t: (t.progression_at or dt.date.min, _sort_key(t)))
+        if not any(t is not last and _sort_key(t) > _sort_key(last) for t in prior):
+            last_progressed = last.drugs
+    elif not prior:
+        # First line after a relapse on (neo)adjuvant therapy: that relapse opened the line.
+        adjuvant_progressed = [t for t in therapies if t.setting in ("adjuvant", "neoadjuvant") and t.progressed]
+        if adjuvant_progressed and setting == "metastatic":
+            last = max(adjuvant_progressed, key=lambda t: (t.progression_at or dt.date.min, _sort_key(t)))
+            last_progressed = last.drugs
+
     return Inference(
         setting=setting,
         settings=tuple(dict.fromkeys((record.get("setting"), setting))) if setting else (),
@@ -577,6 +638,9 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         exposed_including_current=frozenset(d for t in therapies for d in t.drugs),
         current_drugs=tuple(sorted({d for t in current for d in t.drugs if drugs.has(d, ANTINEOPLASTIC)})),
         current_working=current_working,
+        curative_relapse_days=curative_days,
+        last_progressed=last_progressed,
+        drug_classes={d: frozenset(drugs.classes.get(d, frozenset())) for d in curative_days},
     )
 
 
@@ -604,6 +668,18 @@ def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
         (H2N.ongoingDrug, inference.ongoing),
         (H2N.currentRegimenDrug, inference.current_drugs),
         (H2N.stoppedForToxicity, inference.stopped_for_toxicity),
+        (H2N.progressedOnInLastLine, inference.last_progressed),
     ):
         for drug in sorted(drugs):
             yield patient, prop, drug_iri(drug)
+    # One node per drug given (neo)adjuvantly: the drug, its classes (the reasoner writes the class
+    # closure so that queries need no property paths) and the days from its end to the relapse.
+    for drug, days in sorted(inference.curative_relapse_days.items()):
+        node = URIRef(f"{patient}/curative/{drug_iri(drug).split('/')[-1]}")
+        yield patient, H2N.curativeExposure, node
+        yield node, RDF.type, H2N.CurativeExposure
+        yield node, H2N.curativeDrug, drug_iri(drug)
+        for cls in sorted(inference.drug_classes.get(drug, ())):
+            yield node, H2N.curativeDrugClass, H2N[cls]
+        if days is not None:
+            yield node, H2N.daysToRelapse, Literal(days, datatype=XSD.integer)

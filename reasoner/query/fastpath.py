@@ -27,6 +27,9 @@ __all__ = ["CompiledKnowledge", "PatientFacts", "compile_knowledge"]
 HAS_STATE = str(H2N.hasState)
 UNKNOWN_FACET = str(H2N.unknownFacet)
 EFFECTIVE_SETTING = str(H2N.effectiveSetting)
+CURATIVE_EXPOSURE = str(H2N.curativeExposure)
+CURATIVE_CLASS = str(H2N.curativeDrugClass)
+DAYS_TO_RELAPSE = str(H2N.daysToRelapse)
 
 _Q = """PREFIX h2n: <https://w3id.org/her2neg/kb/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -93,6 +96,7 @@ class PatientFacts:
     iri: str
     edges: dict[str, list[Any]]
     therapies: dict[str, dict[str, list[Any]]]
+    curative: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
     @classmethod
     def from_triples(cls, iri: str, triples: Iterable[tuple]) -> PatientFacts:
@@ -102,7 +106,9 @@ class PatientFacts:
             by_subject[str(s)][str(p)].append(value)
         edges = by_subject.get(iri, {})
         therapy_iris = edges.get(str(H2N.receivedTherapy), [])
-        return cls(iri, edges, {t: by_subject.get(t, {}) for t in therapy_iris})
+        curative_iris = edges.get(CURATIVE_EXPOSURE, [])
+        return cls(iri, edges, {t: by_subject.get(t, {}) for t in therapy_iris},
+                   {e: by_subject.get(e, {}) for e in curative_iris})
 
     def values(self, prop: str) -> list[Any]:
         return self.edges.get(prop, [])
@@ -122,7 +128,8 @@ class CompiledKnowledge:
 
         self.criteria: dict[str, _Criterion] = {}
         for r in select("""SELECT ?c ?kind WHERE { ?c a ?kind .
-                VALUES ?kind { h2n:StateCriterion h2n:NumericCriterion h2n:ExposureCriterion h2n:UnknownFacetCriterion } }"""):
+                VALUES ?kind { h2n:StateCriterion h2n:NumericCriterion h2n:ExposureCriterion h2n:IntervalCriterion
+                               h2n:UnknownFacetCriterion } }"""):
             if r["c"] in self.criteria:
                 raise KnowledgeBaseError(f"criterion {r['c']} has more than one kind: the fast path cannot evaluate it")
             self.criteria[r["c"]] = _Criterion(kind=r["kind"].rsplit("/", 1)[-1])
@@ -136,15 +143,17 @@ class CompiledKnowledge:
             self.criteria[r["c"]].quantity = r["q"]
         for key, prop in (("minI", "minInclusive"), ("minE", "minExclusive"),
                           ("maxI", "maxInclusive"), ("maxE", "maxExclusive")):
-            for r in select(f"SELECT ?c ?v WHERE {{ ?c a h2n:NumericCriterion ; h2n:{prop} ?v }}"):
-                self.criteria[r["c"]].bounds[key] = r["v"]
+            for kind in ("NumericCriterion", "IntervalCriterion"):
+                for r in select(f"SELECT ?c ?v WHERE {{ ?c a h2n:{kind} ; h2n:{prop} ?v }}"):
+                    self.criteria[r["c"]].bounds[key] = r["v"]
         for r in select("""SELECT ?c ?p WHERE { ?c a h2n:ExposureCriterion ; h2n:exposureKind ?k .
                            ?k h2n:exposureProperty ?p }"""):
             self.criteria[r["c"]].exposure_property = r["p"]
         for r in select("SELECT ?c ?d WHERE { ?c a h2n:ExposureCriterion ; h2n:exposureDrug ?d }"):
             self.criteria[r["c"]].drugs.add(r["d"])
-        for r in select("SELECT ?c ?k WHERE { ?c a h2n:ExposureCriterion ; h2n:appliesToDrugClass ?k }"):
-            self.criteria[r["c"]].classes.add(r["k"])
+        for kind in ("ExposureCriterion", "IntervalCriterion"):
+            for r in select(f"SELECT ?c ?k WHERE {{ ?c a h2n:{kind} ; h2n:appliesToDrugClass ?k }}"):
+                self.criteria[r["c"]].classes.add(r["k"])
         for r in select("SELECT ?c ?f WHERE { ?c a h2n:UnknownFacetCriterion ; h2n:criterionFacet ?f }"):
             self.criteria[r["c"]].facet = r["f"]
 
@@ -168,6 +177,7 @@ class CompiledKnowledge:
             rule["criteria"] = tuple(sorted(rule["criteria"]))
         needs = {"StateCriterion": lambda c: c.states, "NumericCriterion": lambda c: c.quantity,
                  "ExposureCriterion": lambda c: c.exposure_property and (c.drugs or c.classes),
+                 "IntervalCriterion": lambda c: c.classes and c.bounds,
                  "UnknownFacetCriterion": lambda c: c.facet}
         for c_iri, c in self.criteria.items():
             if not needs[c.kind](c):
@@ -238,6 +248,15 @@ class CompiledKnowledge:
                         if drug in c.drugs or self.drug_classes.get(drug, set()) & c.classes:
                             hit = 1
                             break
+                elif c.kind == "IntervalCriterion":
+                    for exposure in p.curative.values():
+                        if not set(exposure.get(CURATIVE_CLASS, ())) & c.classes:
+                            continue
+                        days = [v for v in exposure.get(DAYS_TO_RELAPSE, ()) if _is_number(v)]
+                        if not days:
+                            unk = 1
+                        elif any(_within(float(v), c.bounds) for v in days):
+                            hit = 1
                 elif c.kind == "UnknownFacetCriterion":
                     hit = int(c.facet in unknown)
                 else:  # pragma: no cover - refused when the knowledge is compiled

@@ -82,11 +82,14 @@ def timeline_svg(timeline: Mapping) -> dict:
         marks.append({**m, "x": mx, "y": marks_y + lane * 30, "n": i + 1})
     marks_y += max(len(lanes) - 1, 0) * 30
     ticks = []
+    months = (1,) if span > 3 * 365 else (1, 4, 7, 10)  # quarters on a short timeline
     for year in range(start.year, end.year + 1):
-        d = dt.date(year, 1, 1)
-        if start <= d <= end:
-            tx = x(d)
-            ticks.append({"x": tx, "label": str(year) if tx < WIDTH - RIGHT - 34 else ""})
+        for month in months:
+            d = dt.date(year, month, 1)
+            if start <= d <= end:
+                tx = x(d)
+                label = str(year) if month == 1 else f"{year}-{month:02d}"
+                ticks.append({"x": tx, "label": label if tx < WIDTH - RIGHT - 52 else ""})
     height = marks_y + 34
     return {"width": WIDTH, "height": height, "bars": bars, "marks": marks, "ticks": ticks,
             "as_of": {"x": x(timeline["as_of"]), "label": timeline["as_of"]}, "axis_y": height - 14}

@@ -716,7 +716,207 @@ def cases() -> dict[str, list[dict]]:
             "CONTRAINDICATION", "adjuvant tamoxifen with a history of thromboembolism: not continued",
             expect={"warnings": ["CURRENT_REGIMEN_CONTRAINDICATED"], "never_drugs": ["tamoxifen"]}),
     ])
+    sequencing_cases(add)
     return c
+
+
+def sequencing_cases(add) -> None:
+    """Time since curative treatment, cross-resistance and sequencing (issue 9). Each note cites the
+    source the expectation is written from."""
+    cps15 = {"pdl1_cps": 15}
+    # KEYNOTE-522: neoadjuvant pembrolizumab + chemotherapy, then adjuvant pembrolizumab.
+    kn522_neo = therapy(["pembrolizumab", "paclitaxel", "carboplatin"], "neoadjuvant", "2024-09-01", "2025-02-20",
+                        "completed")
+    adj_pembro_recent = therapy(["pembrolizumab"], "adjuvant", "2025-03-20", "2026-06-15", "completed")
+    adj_pembro_old = therapy(["pembrolizumab"], "adjuvant", "2024-03-20", "2024-12-15", "completed")
+    kn522_neo_old = therapy(["pembrolizumab", "paclitaxel", "carboplatin"], "neoadjuvant", "2023-09-01",
+                            "2024-02-20", "completed")
+    tn_rel = dict(receptors=TN, metastatic=RELAPSE)  # relapse 2026-09-01
+    early_ici = metastatic(**tn_rel, biomarkers=cps15, therapies=[kn522_neo, adj_pembro_recent])   # 78 days
+    late_ici = metastatic(**tn_rel, biomarkers=cps15, therapies=[kn522_neo_old, adj_pembro_old])   # 625 days
+    add("rec-m-tn-01a", []).extend([
+        out("rec-m-tn-01a", early_ici, "CRITERION_NOT_MET",
+            "CPS 15, relapse 2.5 months after adjuvant pembrolizumab (chemotherapy ended 18 months before): "
+            "KEYNOTE-355 required >= 6 months from completing curative treatment; no ICI re-challenge after "
+            "early relapse on or soon after adjuvant pembrolizumab (S34; ASCENT-04 design)"),
+        elig("rec-m-tn-01a", late_ici,
+             "CPS 15, relapse 20 months after adjuvant pembrolizumab: >= 6 months from curative treatment (S34)"),
+    ])
+    add("rec-m-tn-03", []).append(
+        out("rec-m-tn-03", early_ici, "CRITERION_NOT_MET",
+            "relapse 2.5 months after adjuvant pembrolizumab: ASCENT-04 required >= 6 months since completion "
+            "of curative treatment (ESMO 2022 276TiP)"))
+    add("rec-m-tn-04-after-curative-ici", []).extend([
+        elig("rec-m-tn-04-after-curative-ici", late_ici,
+             "CPS 15 relapsing 20 months after curative pembrolizumab: ASCENT-03 enrolled PD-L1-positive "
+             "patients treated with anti-PD-(L)1 in the curative setting (ESMO 2022 275TiP)"),
+        out("rec-m-tn-04-after-curative-ici", early_ici, "CRITERION_NOT_MET",
+            "relapse 2.5 months after curative treatment: ASCENT-03 required >= 6 months (275TiP)"),
+        out("rec-m-tn-04-after-curative-ici", metastatic(**TN_1L, biomarkers=cps15), "CRITERION_NOT_MET",
+            "de novo CPS 15 without prior immunotherapy: pembrolizumab-based first line applies"),
+    ])
+    add("rec-m-tn-05-after-curative-ici", []).extend([
+        elig("rec-m-tn-05-after-curative-ici", early_ici,
+             "CPS 15 relapsing after curative pembrolizumab: not a PD-1/PD-L1 candidate in TROPION-Breast02 "
+             "(NCT05374512 eligibility)"),
+        out("rec-m-tn-05-after-curative-ici", metastatic(**TN_1L, biomarkers=cps15), "CRITERION_NOT_MET",
+            "de novo CPS 15 without prior immunotherapy"),
+    ])
+    adj_cape_recent = therapy(["capecitabine"], "adjuvant", "2025-12-01", "2026-05-01", "completed")
+    add("rec-m-tn-04", []).append(
+        out("rec-m-tn-04", metastatic(**tn_rel, biomarkers={"pdl1_cps": 3}, therapies=[adj_cape_recent]),
+            "CRITERION_NOT_MET",
+            "CPS 3, relapse 4 months after adjuvant capecitabine: ASCENT-03 required >= 6 months from "
+            "completion of curative treatment (275TiP)"))
+
+    # Agents given (neo)adjuvantly with relapse within 12 months are not re-offered (capecitabine).
+    add("rec-m-tn-06", []).extend([
+        case("eligible", metastatic(**tn_rel, biomarkers={"pdl1_cps": 3}, therapies=[adj_cape_recent]),
+             offered=["rec-m-tn-06"], excluded={"drug-capecitabine": ["PRIOR_PROGRESSION"]},
+             expect={"never_drugs": ["capecitabine"], "offered_drugs": ["eribulin"]},
+             note="capecitabine 4 months after adjuvant capecitabine (CREATE-X) is not re-offered as if new "
+                  "(ASCENT line counting, S33)"),
+        case("eligible", metastatic(**tn_rel, biomarkers={"pdl1_cps": 3},
+                                    therapies=[therapy(["capecitabine"], "adjuvant", "2023-10-01", "2024-03-01",
+                                                       "completed")]),
+             offered=["rec-m-tn-06"], expect={"offered_drugs": ["capecitabine"]},
+             note="capecitabine 30 months after adjuvant capecitabine: a long interval, re-challenge possible"),
+        # Progression on a drug excludes every formulation of the molecule.
+        case("eligible", metastatic(receptors=TN, metastatic=MET_DX, biomarkers={"pdl1_cps": 3},
+                                    therapies=[therapy(["paclitaxel"], "metastatic", "2023-04-20", "2024-02-01",
+                                                       "progression")]),
+             offered=["rec-m-tn-06"],
+             excluded={"drug-paclitaxel": ["PRIOR_PROGRESSION"], "drug-nab-paclitaxel": ["PRIOR_PROGRESSION"]},
+             expect={"never_drugs": ["paclitaxel", "nab-paclitaxel"], "offered_drugs": ["docetaxel"]},
+             note="progression on paclitaxel: nab-paclitaxel is the same molecule and is not offered"),
+        case("eligible", metastatic(receptors=TN, metastatic=MET_DX, biomarkers={"pdl1_cps": 3},
+                                    therapies=[therapy(["doxorubicin"], "metastatic", "2023-04-20", "2024-02-01",
+                                                       "progression")]),
+             offered=["rec-m-tn-06"], excluded={"drug-pegylated-liposomal-doxorubicin": ["PRIOR_PROGRESSION"]},
+             expect={"never_drugs": ["doxorubicin", "pegylated liposomal doxorubicin"]},
+             note="progression on doxorubicin: pegylated liposomal doxorubicin is the same molecule"),
+    ])
+
+    # Non-steroidal AI after relapse on a non-steroidal AI: switch class.
+    adj_let_on = therapy(["letrozole"], "adjuvant", "2022-03-01", None)
+    add("rec-lrr-01-endocrine", []).append(
+        case("eligible", lrr(therapies=[adj_let_on]), offered=["rec-lrr-01-endocrine"],
+             expect={"never_drugs": ["letrozole", "anastrozole"], "offered_drugs": ["exemestane"]},
+             note="isolated locoregional recurrence on adjuvant letrozole: no non-steroidal AI; switch class "
+                  "(S5, BOLERO-2 S13)"))
+    add("rec-m-hr-04", []).append(
+        case("eligible", metastatic(metastatic=RELAPSE, therapies=[ADJ_AI_ON]), offered=["rec-m-hr-04"],
+             expect={"never_drugs": ["letrozole", "anastrozole"], "offered_drugs": ["exemestane"]},
+             note="relapse on adjuvant anastrozole: CDK4/6 inhibitor + fulvestrant; letrozole (same class) "
+                  "is not offered (S5, S10)"))
+
+    # CDK4/6 inhibitor after an adjuvant CDK4/6 inhibitor: caution.
+    adj_abe_done = therapy(["abemaciclib"], "adjuvant", "2024-02-01", "2026-02-01", "completed")
+    adj_let_pd = therapy(["letrozole"], "adjuvant", "2024-02-01", "2026-09-01", "progression")
+    add("rec-m-hr-04", []).append(
+        case("eligible", metastatic(metastatic=RELAPSE, therapies=[adj_abe_done, adj_let_pd]),
+             offered=["rec-m-hr-04"], expect={"caution_contains": {"rec-m-hr-04": "re-challenge"}},
+             note="relapse 7 months after completing adjuvant abemaciclib: a CDK4/6 inhibitor is a re-challenge "
+                  "with little evidence (Gerosa et al. ESMO Open 2025)"))
+
+    # Inavolisib: the EU SmPC requires >= 12 months from stopping an adjuvant CDK4/6 inhibitor.
+    ina = metastatic(metastatic=RELAPSE, therapies=[adj_abe_done, adj_let_pd],
+                     biomarkers={"PIK3CA": "altered"})
+    add("rec-m-hr-11", []).extend([
+        out("rec-m-hr-11", ina, "CRITERION_NOT_MET",
+            "EU: relapse 7 months after stopping adjuvant abemaciclib; Itovebi SmPC 4.1 requires >= 12 months",
+            jurisdiction="EU"),
+        case("eligible", ina, offered=["rec-m-hr-11"], jurisdiction="US",
+             note="US: the US label states no interval after an adjuvant CDK4/6 inhibitor"),
+        case("eligible", ina, offered=["rec-m-hr-11"], expect={"caution_contains": {"rec-m-hr-11": "EU label"}},
+             note="no jurisdiction: offered, with the EU label interval as a caution"),
+    ])
+
+    # MAINTAIN-type CDK4/6 switch only right after progression on a CDK4/6 inhibitor.
+    add("rec-m-hr-16", []).append(
+        out("rec-m-hr-16", metastatic(metastatic=MET_DX, therapies=[PAL_LET_PD_EARLY, CAPE_PD]),
+            "CRITERION_NOT_MET",
+            "palbociclib + letrozole, then capecitabine: MAINTAIN enrolled patients progressing during "
+            "ET + CDK4/6 inhibitor, not in a later line after chemotherapy (Kalinsky JCO 2023)"))
+
+    # Topoisomerase-I ADC after topoisomerase-I ADC: caution, preference lowered.
+    her2low_hr = dict(receptors=dict(HR, her2_ihc="1+"), metastatic=MET_DX)
+    tdxd_pd = therapy(["trastuzumab deruxtecan"], "metastatic", "2025-03-10", "2026-09-25", "progression")
+    cape_then = therapy(["capecitabine"], "metastatic", "2024-10-01", "2025-03-01", "progression")
+    pal_short = therapy(["palbociclib", "letrozole"], "metastatic", "2023-04-20", "2024-09-20", "progression")
+    add("rec-m-hr-22", []).append(
+        case("eligible", metastatic(**her2low_hr, therapies=[pal_short, cape_then, tdxd_pd]),
+             offered=["rec-m-hr-22"],
+             expect={"preference": {"rec-m-hr-22": "alternative"},
+                     "caution_contains": {"rec-m-hr-22": "topoisomerase-I"},
+                     "ranked_before": [["rec-m-hr-23-after-chemo", "rec-m-hr-22"]]},
+             note="Dato-DXd after T-DXd: same payload class, shorter benefit of the second ADC (Mai 2025, "
+                  "Huppert 2025); preference lowered below chemotherapy"))
+    add("rec-m-tn-09", []).append(
+        case("eligible", metastatic(**dict(tn_low_relapse := dict(receptors=dict(TN, her2_ihc="1+"),
+                                                               metastatic={"diagnosis_date": "2024-06-01",
+                                                                           "de_novo": False, "sites": ["lung"]})),
+                                    therapies=[ADJ_ACT, therapy(["paclitaxel"], "metastatic", "2024-06-10",
+                                                                "2025-04-01", "progression"),
+                                               therapy(["trastuzumab deruxtecan"], "metastatic", "2025-04-10",
+                                                       "2026-09-20", "progression")],
+                                    biomarkers={"pdl1_cps": 3}),
+             offered=["rec-m-tn-09"],
+             expect={"preference": {"rec-m-tn-09": "alternative"},
+                     "caution_contains": {"rec-m-tn-09": "topoisomerase-I"},
+                     "ranked_before": [["rec-m-tn-06", "rec-m-tn-09"]]},
+             note="SG after T-DXd in HER2-low TNBC: ASCENT-04 excluded prior topoisomerase inhibitors; "
+                  "cross-resistance in retrospective cohorts (Mai 2025; Tarantino Flatiron)"))
+
+    # Early progression (< 6 months) on a first-line CDK4/6 inhibitor: chemotherapy preferred.
+    early_pd = therapy(["palbociclib", "letrozole"], "metastatic", "2026-03-01", "2026-07-15", "progression")
+    dx_2026 = {"diagnosis_date": "2026-02-20", "de_novo": True}
+    add("rec-m-hr-07", []).append(
+        case("eligible", metastatic(metastatic=dx_2026, therapies=[early_pd]),
+             offered=["rec-m-hr-07", "rec-m-hr-06"],
+             expect={"preference": {"rec-m-hr-07": "alternative"},
+                     "ranked_before": [["rec-m-hr-06", "rec-m-hr-07"]],
+                     "classification": {"endocrine_resistance": "primary"}},
+             note="progression 4.5 months into first-line palbociclib + letrozole (primary endocrine "
+                  "resistance, ABC): chemotherapy preferred over everolimus-based therapy (S1)"))
+
+    # ER-low: triple-negative-like preference.
+    add("rec-m-tn-01a-er-low", []).append(
+        case("eligible", metastatic(receptors=ER_LOW, metastatic={"sites": ["lung", "liver"]},
+                                    biomarkers={"pdl1_cps": 22}),
+             offered=["rec-m-tn-01a-er-low", "rec-m-hr-01"],
+             expect={"preference": {"rec-m-tn-01a-er-low": "preferred", "rec-m-hr-01": "alternative"},
+                     "ranked_before": [["rec-m-tn-01a-er-low", "rec-m-hr-01"]]},
+             note="ER 5%, CPS 22: ER-low behaves like TNBC (S49); pembrolizumab + chemotherapy first, "
+                  "endocrine-based therapy an alternative (eligible per ASCO/CAP, S46)"))
+
+    # PARP inhibitors: time from adjuvant olaparib; no prior chemotherapy needed for gBRCA HR+.
+    brca = {"gBRCA1": "pathogenic"}
+    adj_ola = lambda end: therapy(["olaparib"], "adjuvant", "2023-01-10", end, "completed")  # noqa: E731
+    add("rec-m-hr-18", []).extend([
+        out("rec-m-hr-18", metastatic(metastatic=RELAPSE, biomarkers=brca,
+                                      therapies=[ADJ_ACT, adj_ola("2026-04-01"), ADJ_AI_ON]),
+            "PRIOR_PROGRESSION", "relapse 5 months after adjuvant olaparib (OlympiA): PARP-inhibitor resistance; "
+                                 "OlympiAD/EMBRACA excluded prior PARP inhibitors (S26, S27)"),
+        case("eligible", metastatic(metastatic=RELAPSE, biomarkers=brca,
+                                    therapies=[ADJ_ACT, adj_ola("2024-01-10"), ADJ_AI_ON]),
+             offered=["rec-m-hr-18"], expect={"preference": {"rec-m-hr-18": "alternative"},
+                                              "caution_contains": {"rec-m-hr-18": "re-challenge"}},
+             note="relapse 32 months after adjuvant olaparib: re-challenge without trial data (expert opinion)"),
+        case("eligible", metastatic(metastatic=MET_DX, biomarkers=brca, therapies=[PAL_LET_PD]),
+             offered=["rec-m-hr-18"], expect={"preference": {"rec-m-hr-18": "preferred"}},
+             note="gBRCA1 HR+ after CDK4/6 inhibitor + AI, no chemotherapy ever: PARP inhibitor without prior "
+                  "chemotherapy (ASCO 2021 1L-3L; ESMO: anthracycline/taxane not required)"),
+    ])
+
+    # No two options with identical drugs and roles: the best-ranked is kept.
+    two_et_one_chemo = [LET_PD, therapy(["fulvestrant"], "metastatic", "2025-02-20", "2025-10-01", "progression"),
+                        therapy(["paclitaxel"], "metastatic", "2025-10-10", "2026-09-25", "progression")]
+    add("rec-m-hr-23-after-chemo", []).append(
+        case("ruled-out", metastatic(metastatic=MET_DX, therapies=two_et_one_chemo), offered=["rec-m-hr-23"],
+             excluded={"rec-m-hr-23-after-chemo": ["NOT_PREFERRED"]},
+             note="two endocrine lines and one chemotherapy line: both single-agent chemotherapy rules apply; "
+                  "one option, the best-ranked (M-HR-23) is kept"))
 
 
 def main() -> None:

@@ -1,8 +1,11 @@
 """Per-recommendation clinical cases: every recommendation can be offered, and can be ruled out.
 
 Each ``cases/<rec-id>.json`` holds cases in the acceptance format (``id``, ``record``, ``expect``)
-with two extra ``expect`` keys: ``offered_ids`` (option ids that must be offered) and
-``excluded_ids`` (``{id: [reason codes]}``: the id must be in ``excluded`` with each code).
+with extra ``expect`` keys: ``offered_ids`` (option ids that must be offered),
+``excluded_ids`` (``{id: [reason codes]}``: the id must be in ``excluded`` with each code),
+``preference`` (``{id: "preferred"|"alternative"}`` of an offered option), ``caution_contains``
+(``{id: text}``: a caution of the offered option contains the text) and ``ranked_before``
+(``[[a, b], ...]``: option ``a`` is listed before option ``b``).
 ``jurisdiction`` (optional) is passed to ``recommend``. Regenerate with
 ``python -m tests.clinical.make_cases``.
 """
@@ -49,6 +52,17 @@ def check_ids(result: dict, expect: dict) -> list[str]:
             missing = set(codes) - excluded[rid]
             if missing:
                 problems.append(f"{rid} excluded with {sorted(excluded[rid])}, expected also {sorted(missing)}")
+    by_id = {o["id"]: o for o in result["options"]}
+    for rid, pref in expect.get("preference", {}).items():
+        if rid in by_id and by_id[rid]["preference"] != pref:
+            problems.append(f"{rid} has preference {by_id[rid]['preference']!r}, expected {pref!r}")
+    for rid, text in expect.get("caution_contains", {}).items():
+        if rid in by_id and not any(text in c for c in by_id[rid]["cautions"]):
+            problems.append(f"{rid} has no caution containing {text!r}: {by_id[rid]['cautions']}")
+    order = [o["id"] for o in result["options"]]
+    for first, later in expect.get("ranked_before", []):
+        if first in order and later in order and order.index(first) > order.index(later):
+            problems.append(f"{first} should be listed before {later}")
     return problems
 
 

@@ -453,3 +453,43 @@ def test_serve_hooks_command_runs_uvicorn_on_localhost(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_record_problems_become_a_warning_card(client):
+    # Endocrine therapy given together with chemotherapy is a problem in the record itself
+    # (ESO-ESMO ABC: not recommended outside trials); the EHR shows it as a warning card.
+    record = load(ROOT / "examples/patients/pitfall-et-chemo.json")
+    response = client.post(URL, json=request_for(record))
+    assert response.status_code == 200, response.text
+    cards = assert_valid_cards(response.json())
+    warning = [c for c in cards if c["indicator"] == "warning"]
+    assert warning and warning[0]["summary"].startswith("Check the record:")
+    assert "`ET_CHEMO_COMBINATION`" in warning[0]["detail"]
+
+
+def test_an_mcode_bundle_as_prefetch_gives_the_same_answer_as_the_bundle(client, kb):
+    # The MITRE mCODE trial-matching example bundle, split the way an EHR answers our prefetch
+    # templates (one searchset per resource type): the cards carry the same options as the result
+    # of the bundle itself.
+    bundle = load(ROOT / "tests/fhir/data/TrialMatching_Patient01.json")
+    by_type: dict[str, list[dict]] = {}
+    for entry in bundle["entry"]:
+        by_type.setdefault(entry["resource"]["resourceType"], []).append(entry["resource"])
+    [patient] = by_type["Patient"]
+    prefetch = {}
+    for key, template in prefetch_templates().items():
+        rtype = template.split("?")[0].split("/")[0]
+        found = by_type.get(rtype, [])
+        prefetch[key] = patient if rtype == "Patient" else (
+            {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in found]}
+            if found else None)
+    body = {"hookInstance": str(uuid.uuid4()), "hook": "patient-view",
+            "context": {"userId": "Practitioner/example", "patientId": patient["id"]}, "prefetch": prefetch}
+    response = client.post(URL, json=body)
+    assert response.status_code == 200, response.text
+    cards = assert_valid_cards(response.json())
+    expected = kb.recommend(bundle)
+    suggested = [s["label"] for s in cards[0].get("suggestions", [])]
+    assert len(suggested) == min(3, len(expected.options))
+    for label in suggested:
+        assert any(label.startswith(option.label) for option in expected.options), label

@@ -52,6 +52,11 @@ EDGE_RECORDS = [
     {**_BASE, "id": "edge-current", "setting": "metastatic", "receptors": {**_HR, "specimen": "metastasis"},
      "metastatic": {"diagnosis_date": "2024-01-05", "de_novo": False, "sites": ["bone"]},
      "therapies": [{"drugs": ["letrozole", "palbociclib"]}]},
+    # first-line CDK4/6 inhibitor progressed, start not recorded: early progression unknown
+    {**_BASE, "id": "edge-cdk46i-start", "setting": "metastatic", "receptors": {**_HR, "specimen": "metastasis"},
+     "metastatic": {"diagnosis_date": "2024-01-05", "de_novo": True, "sites": ["bone"]},
+     "therapies": [{"drugs": ["letrozole", "palbociclib"], "setting": "metastatic", "end": "2025-06-01",
+                    "end_reason": "progression", "progression_basis": ["imaging"]}]},
 ]
 
 

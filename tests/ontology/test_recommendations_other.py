@@ -580,7 +580,14 @@ def test_first_line_adc_options_are_for_non_immunotherapy_candidates(mine):
             mine.value(c, H2N.exposureKind) == H2N["exposure-blocked"]
             and mine.value(c, H2N.appliesToDrugClass) == H2N.ImmuneCheckpointInhibitor
             for c in criteria_of(mine, r))]
-        assert len(by_cps) == 1 and len(blocked) == 1 and len(recs) == 2, code
+        # PD-L1-positive disease that relapsed after a curative PD-1/PD-L1 inhibitor is not an
+        # immunotherapy candidate either (ASCENT-03, TROPION-Breast02 eligibility).
+        seq = _parse(("sequencing.ttl",))  # the interval criteria live in the sequencing module
+        after_ici = [r for r in recs if any(
+            (c, RDF.type, H2N.IntervalCriterion) in seq and not seq.value(c, H2N.negated)
+            and seq.value(c, H2N.appliesToDrugClass) == H2N.ImmuneCheckpointInhibitor
+            for c in criteria_of(mine, r))]
+        assert len(by_cps) == 1 and len(blocked) == 1 and len(after_ici) == 1 and len(recs) == 3, code
         for rec in recs:
             assert has_numeric(mine, rec, "metastaticLine", maxInclusive=1), code
     approvals = {
