@@ -260,7 +260,7 @@ def query(
 @app.command("import-fhir")
 def import_fhir(
     bundle: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle (JSON) or NDJSON of resources.")],
-    report: Annotated[bool, typer.Option("--report/--no-report", help="Also print the mapping report.")] = True,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Print {record, report} (default), or the record alone, ready for `recommend` (missing facts and conflicts then go to stderr).")] = True,
 ) -> None:
     """Map a FHIR R4 / mCODE bundle to a patient record (JSON) and report what was mapped."""
     from reasoner.errors import InputError
@@ -272,9 +272,16 @@ def import_fhir(
         except OSError as exc:
             raise InputError(f"cannot read the file: {exc.strerror}", where=str(bundle)) from exc
         imported = bundle_to_record(data)
-        payload: dict[str, Any] = {"record": imported.record}
         if report:
-            payload["report"] = imported.report.to_dict()
+            payload: Any = {"record": imported.record, "report": imported.report.to_dict()}
+        else:
+            # the record alone, as `recommend` reads it; what could not be mapped goes to stderr
+            payload = imported.record
+            for m in imported.report.missing:
+                err.print(f"import-fhir: {m.field} not in the bundle and not derivable: needs {m.needs}",
+                          highlight=False, markup=False)
+            for c in imported.report.conflicts:
+                err.print(f"import-fhir: conflict: {c.text}", highlight=False, markup=False)
         out.print(json.dumps(payload, indent=2, ensure_ascii=False, default=str), highlight=False, markup=False)
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
