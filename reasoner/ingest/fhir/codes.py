@@ -587,3 +587,8 @@ OOPHORECTOMY_WORDS = ("oophorectomy", "ovariectomy", "salpingo-oophorectomy", "s
 BREAST_SITES = {"76752008", "80248007", "73056007"}  # Breast structure, left breast, right breast
 #: NCCN definition of menopause (ontology source S50): age at or above this is postmenopausal.
 MENOPAUSE_AGE = 60
+
+#: Data-absent-reason code system (an explicitly unknown value, e.g. menopausal status asked but unknown).
+DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+#: SNOMED "Menopause, function" (observable): the code of a menopausal-status Observation.
+MENOPAUSE_OBSERVABLE = "161712005"

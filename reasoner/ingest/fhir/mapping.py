@@ -436,6 +436,10 @@ class _Mapper:
         if "comorbidities" in profiles:
             self.comorbidities(r)
             return
+        if m.dataAbsentReason is not None and C.MENOPAUSE_OBSERVABLE in sct:
+            # menopausal status assessed and recorded unknown: kept unknown, not derived by age
+            self.cand("menopausal_status", _Candidate("unknown", date, r, "Observation.dataAbsentReason", code))
+            return
         if m.dataAbsentReason is not None and not (loinc & (C.HER2_ISH | C.GENETIC_VARIANT)):
             self.ignore(
                 r,
