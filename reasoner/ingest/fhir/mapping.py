@@ -1303,8 +1303,12 @@ class _Mapper:
             for fld in ("t", "n", "grade", "tumor_size_mm"):
                 self.put(early, fld, fld, self.pick(fld), f"early.{fld}")
             self.early_surgery(early)
-            if early:
-                record["early"] = early
+            # required in the early setting: the early-disease facts known so far (possibly none)
+            record["early"] = early
+            for fld, needs in (("t", "a T category with a contract value (T1a/T1b/T1c, not T1)"),
+                               ("n", "an N category (LOINC 21906-3 / 21900-6)")):
+                if fld not in early:
+                    self.missing.append(MissingEntry(f"early.{fld}", needs))
         else:
             for fld in ("t", "n", "grade", "tumor_size_mm"):
                 for c in self.cands.get(fld, []):
@@ -1482,13 +1486,15 @@ class _Mapper:
                     f"HER2: {status.value} ({status.res.ref}) contradicts the IHC/ISH details",
                     [status.res] + [x.res for x in (ihc, ish) if x],
                 )
-            else:
+                del chosen["her2"]
+            elif ihc is not None:
                 self.ignore(
                     status.res,
-                    "HER2 status not used: the IHC/ISH details are given (the contract takes one or the other)",
+                    "HER2 status not used: the IHC score is given (it decides the HER2 category)",
                     status.element,
                 )
-            del chosen["her2"]
+                del chosen["her2"]
+            # an ISH result without an IHC score does not classify HER2 by itself: the status is kept
         for fld, c in chosen.items():
             self.put(out, fld, fld, c, f"receptors.{fld}")
         if chosen:
