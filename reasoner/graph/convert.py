@@ -26,7 +26,15 @@ from reasoner.errors import InputError
 from reasoner.graph.mapping import FIELDS_BY_GROUP, GROUPS, Field, node_iri, patient_iri
 from reasoner.graph.vocab import H2N, enum_table
 
-__all__ = ["record_to_graph", "graph_to_records", "add_record", "decimal_lexical", "INFERRED_PROPERTIES"]
+__all__ = ["record_to_graph", "graph_to_records", "add_record", "decimal_lexical", "INFERRED_PROPERTIES", "RdfRecord"]
+
+
+class RdfRecord(dict):
+    """A record read from an RDF patient graph (Turtle, JSON-LD): a plain dict that remembers it,
+    so that findings about it can be said in the ontology's vocabulary (``h2n:erPercent``) rather
+    than in JSON keys (see :func:`reasoner.graph.mapping.rdf_path`)."""
+
+    __slots__ = ()
 
 INFERRED_PROPERTIES = frozenset(
     H2N[n]
@@ -44,6 +52,11 @@ INFERRED_PROPERTIES = frozenset(
         "priorMetastaticChemoLines",
         "priorMetastaticEndocrineLines",
         "priorLinesCountingEarlyRelapse",
+        "effectiveSetting",
+        "stoppedForToxicity",
+        "blockedDrug",
+        "hasOption",
+        "hasExcludedOption",
     )
 )
 """Facts the reasoner writes back onto a patient; ignored when reading a graph as a record."""
@@ -328,7 +341,7 @@ def graph_to_records(graph: Graph, *, catalog=None) -> list[dict]:
         for key in ("biomarkers", "labs"):
             if nested[key]:
                 rec[key] = nested[key]
-        records.append(_order(rec))
+        records.append(RdfRecord(_order(rec)))
     return records
 
 

@@ -45,7 +45,8 @@ def _read_rdf(text: str, fmt: str, source: str) -> list[tuple[str, Any]]:
 def _sniff(text: str) -> str:
     head = text.lstrip()[:2000]
     if head.startswith(("{", "[")):
-        return "json-ld" if '"@context"' in head or '"@graph"' in head else "json"
+        # JSON-LD keywords: a patient record never has keys that start with "@"
+        return "json-ld" if re.search(r'"@(context|graph|id|type)"\s*:', head) else "json"
     return "turtle"
 
 
@@ -81,7 +82,12 @@ def read_records(path_or_text: str | Path | bytes, *, source: str | None = None)
     from reasoner.ingest.json_record import decode_text, parse_json_records
 
     text = decode_text(data, source)
-    kind = "json" if suffix in _JSON_SUFFIXES else _RDF_SUFFIXES.get(suffix) or _sniff(text)
+    # JSON-LD is recognised by its content (@context / @graph), whatever the file is called
+    sniffed = _sniff(text)
+    if suffix in _JSON_SUFFIXES:
+        kind = "json-ld" if sniffed == "json-ld" and not _JSON_SUFFIXES[suffix] else "json"
+    else:
+        kind = _RDF_SUFFIXES.get(suffix) or sniffed
     if kind == "json":
         items = parse_json_records(text, source, json_lines=_JSON_SUFFIXES.get(suffix))
     else:
