@@ -280,10 +280,23 @@ def _known_props(group: str) -> set[URIRef]:
         for gk in ("biomarkers", "labs"):
             props |= {f.prop for f in FIELDS_BY_GROUP[gk].values()}
         props |= {g.link for g in GROUPS.values() if g.link is not None}
-        props |= INFERRED_PROPERTIES
+        props |= INFERRED_PROPERTIES | _declared_patient_properties()
     if group == "therapies":
         props.add(H2N.therapyIndex)
     return props
+
+
+@functools.lru_cache(maxsize=1)
+def _declared_patient_properties() -> frozenset:
+    """Every property ``core.ttl`` declares on ``h2n:Patient``: on a patient node, one that is not a
+    record field is a fact the reasoner writes (states, lines, exposures, options ...), ignored
+    when reading a graph as a record and recomputed -- so the Turtle that ``recommend --format
+    turtle`` prints reads back, whatever inferred properties are added later."""
+    from rdflib.namespace import RDFS
+
+    from reasoner.graph.vocab import _core_graph
+
+    return frozenset(p for p in _core_graph().subjects(RDFS.domain, H2N.Patient) if isinstance(p, URIRef))
 
 
 def _unknown_props(g: Graph, node, group: str, out: dict) -> None:
