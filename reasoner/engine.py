@@ -186,7 +186,7 @@ class Engine:
         patient_id = _text_id(raw)
         if not outcome.ok or outcome.record is None:
             advice = ()
-            if any("her2_ish" in f.path for f in outcome.violations):
+            if any("her2_ish" in f.path or "her2IshResult" in f.path for f in outcome.violations):
                 advice = (Advice("TEST_ISH", "HER2 IHC 2+ is equivocal: request in-situ hybridisation (ISH) "
                                  "on the same specimen; HER2-negative (ISH not amplified) or HER2-positive "
                                  "(amplified) decides every HER2-dependent option (ASCO/CAP 2023)."),)

@@ -338,24 +338,58 @@ def _param_value(key: str, value: str, description: str) -> Any:
 
 @app.command("import-fhir")
 def import_fhir(
-    bundle: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle (JSON) or NDJSON of resources.")],
-    report: Annotated[bool, typer.Option("--report/--no-report", help="Also print the mapping report.")] = True,
+    bundle: Annotated[list[Path], typer.Argument(help="A FHIR R4 Bundle (JSON) or NDJSON of resources; or FHIR Shorthand (.fsh files or a folder of them), one record per Patient instance.")],
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Print {record, report} (default), or the record alone, ready for `recommend` (missing facts and conflicts then go to stderr).")] = True,
+    patient: Annotated[str | None, typer.Option("--patient", help="FSH input: only this Patient instance.")] = None,
 ) -> None:
-    """Map a FHIR R4 / mCODE bundle to a patient record (JSON) and report what was mapped."""
+    """Map a FHIR R4 / mCODE bundle (or FSH instances) to a patient record (JSON) and report what was mapped.
+
+    Several patients (FSH input) print one JSON object per line (JSON Lines), which `recommend`
+    and `batch` read as a cohort.
+    """
     from reasoner.errors import InputError
     from reasoner.ingest.fhir import bundle_to_record
+    from reasoner.ingest.fhir.fsh import fsh_patient_bundles
 
     try:
-        from reasoner.ingest.limits import read_limited
+        fsh = [p for path in bundle for p in (sorted(path.glob("*.fsh")) if path.is_dir() else [path])
+               if p.suffix.lower() == ".fsh"]
+        if fsh:
+            bundles = fsh_patient_bundles(fsh)
+            if patient is not None:
+                if patient not in bundles:
+                    raise InputError(f"no Patient instance {patient!r} in the FSH input",
+                                     hint=f"one of: {', '.join(sorted(bundles)[:10])}")
+                bundles = {patient: bundles[patient]}
+            sources: list[Any] = list(bundles.values())
+        else:
+            if len(bundle) != 1:
+                raise InputError("give one bundle file (or FSH files)", where=" ".join(map(str, bundle)))
+            from reasoner.ingest.limits import read_limited
 
-        if not bundle.exists():
-            raise InputError("file not found", where=str(bundle))
-        data = read_limited(bundle)
-        imported = bundle_to_record(data)
-        payload: dict[str, Any] = {"record": imported.record}
-        if report:
-            payload["report"] = imported.report.to_dict()
-        out.print(json_dumps(payload, indent=2, default=str), highlight=False, markup=False)
+            if not bundle[0].exists():
+                raise InputError("file not found", where=str(bundle[0]))
+            sources = [read_limited(bundle[0])]  # the same size limit as every reader
+        payloads: list[Any] = []
+        for data in sources:
+            imported = bundle_to_record(data)
+            if report:
+                payloads.append({"record": imported.record, "report": imported.report.to_dict()})
+                continue
+            # the record alone, as `recommend` reads it; what could not be mapped goes to stderr
+            payloads.append(imported.record)
+            who = f"{imported.record.get('id', '?')}: " if len(sources) > 1 else ""
+            for m in imported.report.missing:
+                err.print(f"import-fhir: {who}{m.field} not in the bundle and not derivable: needs {m.needs}",
+                          highlight=False, markup=False)
+            for c in imported.report.conflicts:
+                err.print(f"import-fhir: {who}conflict: {c.text}", highlight=False, markup=False)
+        if len(payloads) == 1:
+            _write(json_dumps(payloads[0], indent=2, default=str))
+        else:
+            for payload in payloads:
+                out.print(json.dumps(payload, ensure_ascii=False, default=str), highlight=False, markup=False,
+                          soft_wrap=True)
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
 

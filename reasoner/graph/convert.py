@@ -26,7 +26,15 @@ from reasoner.errors import InputError
 from reasoner.graph.mapping import FIELDS_BY_GROUP, GROUPS, Field, node_iri, patient_iri
 from reasoner.graph.vocab import H2N, enum_table
 
-__all__ = ["record_to_graph", "graph_to_records", "add_record", "decimal_lexical", "INFERRED_PROPERTIES"]
+__all__ = ["record_to_graph", "graph_to_records", "add_record", "decimal_lexical", "INFERRED_PROPERTIES", "RdfRecord"]
+
+
+class RdfRecord(dict):
+    """A record read from an RDF patient graph (Turtle, JSON-LD): a plain dict that remembers it,
+    so that findings about it can be said in the ontology's vocabulary (``h2n:erPercent``) rather
+    than in JSON keys (see :func:`reasoner.graph.mapping.rdf_path`)."""
+
+    __slots__ = ()
 
 INFERRED_PROPERTIES = frozenset(
     H2N[n]
@@ -44,6 +52,11 @@ INFERRED_PROPERTIES = frozenset(
         "priorMetastaticChemoLines",
         "priorMetastaticEndocrineLines",
         "priorLinesCountingEarlyRelapse",
+        "effectiveSetting",
+        "stoppedForToxicity",
+        "blockedDrug",
+        "hasOption",
+        "hasExcludedOption",
     )
 )
 """Facts the reasoner writes back onto a patient; ignored when reading a graph as a record."""
@@ -267,10 +280,23 @@ def _known_props(group: str) -> set[URIRef]:
         for gk in ("biomarkers", "labs"):
             props |= {f.prop for f in FIELDS_BY_GROUP[gk].values()}
         props |= {g.link for g in GROUPS.values() if g.link is not None}
-        props |= INFERRED_PROPERTIES
+        props |= INFERRED_PROPERTIES | _declared_patient_properties()
     if group == "therapies":
         props.add(H2N.therapyIndex)
     return props
+
+
+@functools.lru_cache(maxsize=1)
+def _declared_patient_properties() -> frozenset:
+    """Every property ``core.ttl`` declares on ``h2n:Patient``: on a patient node, one that is not a
+    record field is a fact the reasoner writes (states, lines, exposures, options ...), ignored
+    when reading a graph as a record and recomputed -- so the Turtle that ``recommend --format
+    turtle`` prints reads back, whatever inferred properties are added later."""
+    from rdflib.namespace import RDFS
+
+    from reasoner.graph.vocab import _core_graph
+
+    return frozenset(p for p in _core_graph().subjects(RDFS.domain, H2N.Patient) if isinstance(p, URIRef))
 
 
 def _unknown_props(g: Graph, node, group: str, out: dict) -> None:
@@ -328,7 +354,7 @@ def graph_to_records(graph: Graph, *, catalog=None) -> list[dict]:
         for key in ("biomarkers", "labs"):
             if nested[key]:
                 rec[key] = nested[key]
-        records.append(_order(rec))
+        records.append(RdfRecord(_order(rec)))
     return records
 
 

@@ -27,6 +27,8 @@ __all__ = [
     "node_iri",
     "parse_node_iri",
     "patient_iri",
+    "rdf_path",
+    "speak_rdf",
 ]
 
 Kind = Literal[
@@ -232,3 +234,67 @@ def json_path(focus: URIRef | str, prop: URIRef | str | None) -> str:
     if not gkey:
         return ""
     return f"{gkey}[{index}]" if group.is_list else gkey
+
+
+def _curie(iri: URIRef) -> str:
+    s = str(iri)
+    return f"h2n:{s[len(str(H2N)):]}" if s.startswith(str(H2N)) else f"<{s}>"
+
+
+_PATH_STEP = re.compile(r"([^.\[\]]+)(?:\[(\d+)\])?")
+
+
+def rdf_path(path: str) -> str:
+    """A JSON path of the record in the ontology's vocabulary, as a SPARQL property path from the
+    patient: ``receptors.er_percent`` -> ``h2n:hasReceptorResult/h2n:erPercent``,
+    ``therapies[1].setting`` -> ``h2n:receivedTherapy[1]/h2n:therapySetting``,
+    ``biomarkers.PIK3CA`` -> ``h2n:pik3caStatus``. Unknown keys are kept as they are."""
+    steps = _PATH_STEP.findall(path or "")
+    if not steps:
+        return path
+    out: list[str] = []
+    group = ""
+    for i, (key, index) in enumerate(steps):
+        last = i == len(steps) - 1
+        if group == "" and key in GROUPS and key:
+            g = GROUPS[key]
+            if g.link is not None:
+                out.append(_curie(g.link) + (f"[{index}]" if index else ""))
+            group = key
+            if last and g.link is None:
+                out.append(key)
+            continue
+        f = FIELDS_BY_GROUP.get(group, {}).get(key)
+        out.append((_curie(f.prop) if f is not None else key) + (f"[{index}]" if index else ""))
+    return "/".join(out)
+
+
+def _field_at(path: str) -> Field | None:
+    steps = _PATH_STEP.findall(path or "")
+    if not steps:
+        return None
+    group = steps[0][0] if len(steps) > 1 and steps[0][0] in GROUPS else ""
+    return FIELDS_BY_GROUP.get(group, {}).get(steps[-1][0])
+
+
+def speak_rdf(path: str, message: str) -> tuple[str, str]:
+    """A finding's JSON path and message said in the ontology's vocabulary (for RDF input):
+    the path as a property path from the patient, and for an enumeration the allowed values as
+    the ontology's individuals."""
+    if not path:
+        return path, message
+    new = rdf_path(path)
+    if "." in path or "[" in path:
+        message = message.replace(path, new)
+    elif message.startswith(path):
+        message = new + message[len(path):]
+    message = message.replace(str(H2N), "h2n:")
+    f = _field_at(path)
+    if f is not None and f.kind in ("enum", "enum_list") and f.enum is not None and "Allowed:" in message:
+        from reasoner.graph.vocab import enum_table
+
+        head, _, tail = message.partition("Allowed:")
+        rest = tail.split(".", 1)[1] if "." in tail.rstrip(".") else ""
+        allowed = ", ".join(sorted(_curie(iri) for iri in enum_table(f.enum).by_code.values()))
+        message = f"{head}Allowed: {allowed} (instances of {_curie(f.enum)}).{rest}"
+    return new, message

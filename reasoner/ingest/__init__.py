@@ -58,7 +58,8 @@ def _jsonld_offline(text: str, source: str) -> str:
 def _sniff(text: str) -> str:
     head = text.lstrip()[:2000]
     if head.startswith(("{", "[")):
-        return "json-ld" if '"@context"' in head or '"@graph"' in head else "json"
+        # JSON-LD keywords: a patient record never has keys that start with "@"
+        return "json-ld" if re.search(r'"@(context|graph|id|type)"\s*:', head) else "json"
     return "turtle"
 
 
@@ -97,7 +98,12 @@ def read_records(path_or_text: str | Path | bytes, *, source: str | None = None)
         raise InputError(f"the document is {len(data):,} bytes, more than the {MAX_DOCUMENT_BYTES:,} read as one",
                          where=source, hint="give a large cohort as JSON Lines (one record a line)")
     text = decode_text(data, source)
-    kind = "json" if suffix in _JSON_SUFFIXES else _RDF_SUFFIXES.get(suffix) or _sniff(text)
+    # JSON-LD is recognised by its content (@context / @graph), whatever the file is called
+    sniffed = _sniff(text)
+    if suffix in _JSON_SUFFIXES:
+        kind = "json-ld" if sniffed == "json-ld" and not _JSON_SUFFIXES[suffix] else "json"
+    else:
+        kind = _RDF_SUFFIXES.get(suffix) or sniffed
     if kind == "json":
         items = parse_json_records(text, source, json_lines=_JSON_SUFFIXES.get(suffix))
     else:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from rdflib import Graph, URIRef
 
 from reasoner.errors import KnowledgeBaseError
-from reasoner.graph.convert import add_record, graph_to_records
+from reasoner.graph.convert import RdfRecord, add_record, graph_to_records
 from reasoner.graph.mapping import json_path, parse_node_iri, patient_iri
 from reasoner.graph.triples import PatientTriples
 from reasoner.graph.vocab import H2N
@@ -202,7 +202,24 @@ def validate_records(
     for i, p in enumerate(prepared):
         if outcomes[i] is None:
             outcomes[i] = _finish(p, [])
+    for i, raw in enumerate(raws):
+        if isinstance(raw, RdfRecord):  # read from Turtle / JSON-LD: findings speak its vocabulary
+            outcomes[i] = _speak_rdf(outcomes[i])  # type: ignore[arg-type]
     return outcomes  # type: ignore[return-value]
+
+
+def _speak_rdf(outcome: ValidationOutcome) -> ValidationOutcome:
+    """The findings of a record read from an RDF graph, with paths and messages in the ontology's
+    vocabulary (``h2n:hasReceptorResult/h2n:erPercent``, not ``receptors.er_percent``)."""
+    from dataclasses import replace
+
+    from reasoner.graph.mapping import speak_rdf
+
+    findings = []
+    for f in outcome.findings:
+        path, message = speak_rdf(f.path, f.message)
+        findings.append(replace(f, path=path, message=message))
+    return replace(outcome, findings=tuple(findings))
 
 
 def validate_record(

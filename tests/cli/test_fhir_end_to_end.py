@@ -41,3 +41,19 @@ def test_malformed_bundle_is_invalid_not_a_crash(kb):
               "entry": [{"resource": {"resourceType": "Observation", "status": 12}}]}
     result = kb.recommend(bundle)
     assert result.status == "invalid" and not result.options and result.validation
+
+
+@pytest.mark.parametrize("name", ["TrialMatching_Patient01.json", "TrialMatching_Patient02.json"])
+def test_import_fhir_no_report_prints_a_record_recommend_accepts(tmp_path, name):
+    """No hand work: the printed record goes to `recommend` as is."""
+    result = CliRunner().invoke(app, ["import-fhir", str(DATA / name), "--no-report"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert "record" not in record and record["id"].startswith("mCODETrialMatching")
+    path = tmp_path / "record.json"
+    path.write_text(result.stdout)
+    rec = CliRunner().invoke(app, ["recommend", str(path), "--format", "json"])
+    assert rec.exit_code == 0, rec.output
+    out = json.loads(rec.stdout)
+    assert out["status"] == "ok"
+    assert not [v for v in out["validation"] if v["severity"] == "violation"]

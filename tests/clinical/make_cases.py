@@ -769,6 +769,15 @@ def sequencing_cases(add) -> None:
             "CPS 3, relapse 4 months after adjuvant capecitabine: ASCENT-03 required >= 6 months from "
             "completion of curative treatment (275TiP)"))
 
+    adj_ec_p = therapy(["epirubicin", "cyclophosphamide", "paclitaxel"], "adjuvant", "2025-05-01", "2025-11-15",
+                       "completed")
+    add("rec-m-tn-02", []).append(
+        out("rec-m-tn-02", metastatic(**tn_rel, biomarkers={"pdl1_ic_percent": 5, "pdl1_cps": 4},
+                                      therapies=[adj_ec_p]), "CRITERION_NOT_MET",
+            "SP142 IC 5%, relapse 9.5 months after adjuvant EC-paclitaxel: IMpassion130 allowed curative "
+            "chemotherapy only with a treatment-free interval >= 12 months (ESMO 2018 LBA1)",
+            jurisdiction="EU"))
+
     # Agents given (neo)adjuvantly with relapse within 12 months are not re-offered (capecitabine).
     add("rec-m-tn-06", []).extend([
         case("eligible", metastatic(**tn_rel, biomarkers={"pdl1_cps": 3}, therapies=[adj_cape_recent]),

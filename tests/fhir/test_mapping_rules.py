@@ -17,12 +17,13 @@ def run(drugs, *resources):
 
 def test_patient_basics(drugs):
     rec = run(drugs).record
+    # NCCN definition of menopause: age 60 or more is postmenopausal (the rule is reported)
     assert rec == {
         "id": "p1",
         "sex": "female",
         "age": 60,
         "as_of": "2021-03-01",
-        "menopausal_status": "unknown",
+        "menopausal_status": "postmenopausal",
     }
 
 
@@ -241,11 +242,13 @@ def test_metastatic_sites_dates_and_inferred_therapy_setting(drugs):
         "de_novo": False,
     }
     assert rec["therapies"] == [
-        {"drugs": ["letrozole"], "start": "2015-04-01", "end": "2019-04-01"},
+        # before the metastatic diagnosis: early-disease therapy, written adjuvant (shared rule)
+        {"drugs": ["letrozole"], "start": "2015-04-01", "end": "2019-04-01", "setting": "adjuvant"},
         {"drugs": ["fulvestrant", "ribociclib"], "start": "2019-05-20", "setting": "metastatic"},
     ]
     notes = " ".join(m.inferred for m in result.report.mapped)
-    assert "started on/after the metastatic diagnosis" in notes and "setting not coded" in notes
+    assert "on or after the metastatic diagnosis" in notes and "before the metastatic diagnosis" in notes
+    assert not result.report.missing
 
 
 def test_medication_request_with_group_intent_and_status_reason(drugs):

@@ -28,14 +28,17 @@ def test_patient01_flags_two_active_cdk46_inhibitors(drugs):
     text = " ".join(c.text for c in report.conflicts)
     assert "abemaciclib" in text and "ribociclib" in text
     warnings = report.warnings()
-    assert warnings and all(w["code"] == "FHIR_CONFLICT" and w["text"] for w in warnings)
+    assert warnings and all(w["code"] in ("FHIR_CONFLICT", "FHIR_DERIVED") and w["text"] for w in warnings)
+    assert {w["code"] for w in warnings} == {"FHIR_CONFLICT", "FHIR_DERIVED"}
 
 
 def test_patient01_reports_regional_nodes_and_menopause_inference(drugs):
     report = bundle_to_record(load("TrialMatching_Patient01.json"), as_of=AS_OF, drugs=drugs).report
     assert any("94181007" in i.reason and "regional" in i.reason for i in report.ignored)
+    # born 1959-01-01, 61 on 2020-06-01, leuprolide completed: postmenopausal by the NCCN
+    # definition of menopause (age 60 or more), with the rule stated
     meno = [m for m in report.mapped if m.field == "menopausal_status"]
-    assert meno and meno[0].value == "unknown" and "GnRH" in meno[0].inferred
+    assert meno and meno[0].value == "postmenopausal" and "NCCN" in meno[0].inferred and "61" in meno[0].inferred
     assert any(m.field == "metastatic.de_novo" and m.inferred for m in report.mapped)
 
 
@@ -49,7 +52,9 @@ def test_patient02_flags_alpelisib_without_pik3ca(drugs):
 def test_patient02_ignores_irrelevant_resources_with_reasons(drugs):
     report = bundle_to_record(load("TrialMatching_Patient02.json"), as_of=AS_OF, drugs=drugs).report
     reasons = " ".join(i.reason for i in report.ignored)
-    assert "Procedure" in reasons
+    assert "breast surgery (breast_conserving)" in reasons  # lumpectomy 392021009, setting metastatic
+    radiotherapy = [m for m in report.mapped if m.field == "(radiotherapy)"]
+    assert len(radiotherapy) == 4 and "53438000" in radiotherapy[0].code
     assert "tumour mutational burden" in reasons
     assert "genetic variant for a gene the contract does not use" in reasons
     inferred_end = [m for m in report.mapped if "end set to the start of the next regimen" in m.inferred]
@@ -61,6 +66,6 @@ def test_report_to_dict_is_json_ready(drugs):
 
     report = bundle_to_record(load("TrialMatching_Patient01.json"), as_of=AS_OF, drugs=drugs).report
     data = report.to_dict()
-    assert set(data) == {"mapped", "ignored", "conflicts"}
+    assert set(data) == {"mapped", "ignored", "conflicts", "missing"}
     json.dumps(data)
     assert all({"resource", "element", "code", "field", "value"} <= set(m) for m in data["mapped"])

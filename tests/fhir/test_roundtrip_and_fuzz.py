@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reasoner.errors import FhirError
+from reasoner.ingest.therapy_setting import derive_setting
 from reasoner.ingest.fhir import bundle_to_record, is_fhir, record_to_bundle
 from reasoner.ingest.fhir.codes import CANONICAL_DRUGS, CONDITION_OUT, CONDITION_TEXT_OUT
 from tests.cohort.contract import MET_SITES
@@ -171,10 +172,15 @@ def test_record_bundle_record_is_lossless(drugs, record):
     assert is_fhir(bundle) and bundle["type"] == "collection"
     back = bundle_to_record(json.dumps(bundle), as_of=AS_OF, drugs=drugs).record
     expected = normalise(record)
-    # a therapy without a coded setting may get one inferred from the metastatic dates: allowed
-    for t_back, t_in in zip(back.get("therapies", []), expected.get("therapies", []), strict=False):
-        if "setting" not in t_in and t_back.get("setting") == "metastatic":
-            t_in["setting"] = "metastatic"
+    # the early setting always carries its (possibly empty) object of early-disease facts
+    if expected.get("setting") == "early":
+        expected.setdefault("early", {})
+    # a therapy without a setting gets the one the shared rule derives from the dates, if any
+    context = dict(expected, as_of=AS_OF.isoformat())
+    for t_in in expected.get("therapies", []):
+        derived = derive_setting(context, t_in)
+        if derived is not None:
+            t_in["setting"] = derived.setting
     assert normalise(back) == expected
 
 

@@ -20,7 +20,7 @@ from .drugs import DrugLookup, load_drug_lookup
 from .export import record_to_bundle
 from .mapping import map_resources
 from .parse import is_fhir, parse_input
-from .report import ConflictEntry, FhirImport, IgnoredEntry, MappingEntry, MappingReport
+from .report import ConflictEntry, FhirImport, IgnoredEntry, MappingEntry, MappingReport, MissingEntry
 
 __all__ = [
     "is_fhir",
@@ -31,6 +31,7 @@ __all__ = [
     "MappingEntry",
     "IgnoredEntry",
     "ConflictEntry",
+    "MissingEntry",
     "DrugLookup",
     "load_drug_lookup",
 ]

@@ -546,3 +546,49 @@ CONCOMITANT_WORDS = {
     "carbamazepine": "carbamazepine",
     "brivudine": "brivudine",
 }
+
+# --------------------------------------------------------------------------- procedures and specimens
+
+#: Breast surgery (Procedure.code, SNOMED) -> early.surgery. 64368001 is the mCODE IG's partial
+#: mastectomy ("Excision of part of breast"), 392021009 Synthea's breast-conserving surgery.
+BREAST_SURGERY = {
+    "64368001": "breast_conserving",  # Excision of part of breast (partial mastectomy)
+    "392021009": "breast_conserving",  # Lumpectomy of breast
+}
+#: Words of a procedure's text (lower case) -> early.surgery (matched when no code is known).
+BREAST_SURGERY_WORDS = (
+    ("partial mastectomy", "breast_conserving"),
+    ("segmental mastectomy", "breast_conserving"),
+    ("lumpectomy", "breast_conserving"),
+    ("quadrantectomy", "breast_conserving"),
+    ("breast conserving", "breast_conserving"),
+    ("breast-conserving", "breast_conserving"),
+    ("excision of part of breast", "breast_conserving"),
+    ("wide local excision of breast", "breast_conserving"),
+    ("mastectomy", "mastectomy"),
+)
+#: Radiotherapy procedures (SNOMED; the Synthea breast module and mCODE RadiotherapyCourseSummary).
+RADIOTHERAPY = {
+    "33195004",  # External beam radiation therapy procedure
+    "385798007",  # Radiation therapy care
+    "1287742003",  # Radiotherapy
+    "447759004",  # Brachytherapy of breast
+    "113120007",  # Interstitial brachytherapy
+    "384692006",  # Intracavitary brachytherapy
+    "1217123003",  # Radiotherapy course of treatment (mCODE course summary)
+    "53438000",  # Radiation therapy procedure or service (MITRE Patient02)
+    "445232009",  # Boost radiation therapy (MITRE Patient02)
+}
+RADIOTHERAPY_WORDS = ("radiotherapy", "radiation therapy", "brachytherapy", "irradiation")
+#: Bilateral oophorectomy: recognised from the text (no SNOMED code verified yet).
+OOPHORECTOMY_WORDS = ("oophorectomy", "ovariectomy", "salpingo-oophorectomy", "salpingooophorectomy")
+
+#: Specimen.collection.bodySite / Specimen.type (SNOMED) of a breast tumour -> receptors.specimen primary.
+BREAST_SITES = {"76752008", "80248007", "73056007"}  # Breast structure, left breast, right breast
+#: NCCN definition of menopause (ontology source S50): age at or above this is postmenopausal.
+MENOPAUSE_AGE = 60
+
+#: Data-absent-reason code system (an explicitly unknown value, e.g. menopausal status asked but unknown).
+DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+#: SNOMED "Menopause, function" (observable): the code of a menopausal-status Observation.
+MENOPAUSE_OBSERVABLE = "161712005"

@@ -408,6 +408,12 @@ def record_to_bundle(record: dict[str, Any]) -> dict[str, Any]:
             {"valueCodeableConcept": _cc(C.SNOMED, C.MENOPAUSE_OUT[status], status)},
             prefix="menopause",
         )
+    elif status == "unknown":  # assessed and recorded unknown: not to be derived again on import
+        b.obs(
+            _cc(C.SNOMED, "161712005", "Menopause, function"),
+            {"dataAbsentReason": _cc(C.DATA_ABSENT_REASON, "asked-unknown", "Asked But Unknown")},
+            prefix="menopause",
+        )
     if "ecog" in record:
         b.obs(
             _cc(C.LOINC, "89247-1", "ECOG Performance Status score"),

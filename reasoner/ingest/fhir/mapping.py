@@ -15,11 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from reasoner.errors import FhirError
+from reasoner.ingest.therapy_setting import derive_setting, missing_for_setting
 
 from . import codes as C
 from .drugs import DrugLookup, normalise_text
 from .parse import ParsedInput, ParsedResource
-from .report import ConflictEntry, FhirImport, IgnoredEntry, MappingEntry, MappingReport
+from .report import ConflictEntry, FhirImport, IgnoredEntry, MappingEntry, MappingReport, MissingEntry
 
 __all__ = ["map_resources"]
 
@@ -170,6 +171,9 @@ class _Mapper:
         self.med_raw: list[tuple[ParsedResource, str]] = []
         self.medications: dict[str, _Candidate] = {}
         self.anti_her2: list[tuple[str, ParsedResource]] = []
+        self.missing: list[MissingEntry] = []
+        self.surgeries: list[tuple[str, dt.date | None, ParsedResource, str]] = []
+        self.oophorectomies: list[tuple[dt.date | None, ParsedResource, str]] = []
         self.by_ref: dict[str, ParsedResource] = {}
         for r in parsed.resources:
             self.by_ref.setdefault(r.ref, r)
@@ -434,6 +438,10 @@ class _Mapper:
 
         if "comorbidities" in profiles:
             self.comorbidities(r)
+            return
+        if m.dataAbsentReason is not None and C.MENOPAUSE_OBSERVABLE in sct:
+            # menopausal status assessed and recorded unknown: kept unknown, not derived by age
+            self.cand("menopausal_status", _Candidate("unknown", date, r, "Observation.dataAbsentReason", code))
             return
         if m.dataAbsentReason is not None and not (loinc & (C.HER2_ISH | C.GENETIC_VARIANT)):
             self.ignore(
@@ -1103,6 +1111,114 @@ class _Mapper:
                     return value
         return None
 
+    # ---------------------------------------------------------------- procedures, specimen, menopause
+
+    def map_procedure(self, r: ParsedResource) -> None:
+        """Breast surgery (early.surgery; the date places early-disease therapy before or after it),
+        bilateral oophorectomy (menopausal status) and radiotherapy (no contract field: reported)."""
+        m = r.model
+        if m.status not in ("completed", "in-progress"):
+            self.ignore(r, f"Procedure.status {m.status}: not a procedure performed", "Procedure.status")
+            return
+        sct = _codes(m.code, "sct")
+        text = _text(m.code)
+        low = text.lower()
+        profiles = " ".join(_profiles(m))
+        date = _to_date(m.performedDateTime) or (
+            _to_date(m.performedPeriod.start) if m.performedPeriod is not None else None
+        )
+        if any(w in low for w in C.OOPHORECTOMY_WORDS):
+            if "bilateral" in low or "both ovaries" in low:
+                self.oophorectomies.append((date, r, "bilateral oophorectomy recognised from the procedure text"))
+                self.map(r, "Procedure.code", _first_code(m.code), "(bilateral oophorectomy)", text,
+                         "recognised from the procedure text")
+            else:
+                self.ignore(r, "oophorectomy not stated bilateral: ovarian function may remain", "Procedure.code")
+            return
+        kind = next((C.BREAST_SURGERY[c] for c in sct if c in C.BREAST_SURGERY), None)
+        how = ""
+        if kind is None and "breast" in low or kind is None and "mastectomy" in low:
+            kind = next((v for w, v in C.BREAST_SURGERY_WORDS if w in low), None)
+            how = "surgery recognised from the procedure text" if kind else ""
+        if kind is not None:
+            self.surgeries.append((kind, date, r, how))
+            return
+        if sct & C.RADIOTHERAPY or "radiotherapy" in profiles.lower() or any(w in low for w in C.RADIOTHERAPY_WORDS):
+            end = _to_date(m.performedPeriod.end) if m.performedPeriod is not None else None
+            when = f"{date or '?'}" + (f" to {end}" if end else "")
+            self.map(r, "Procedure.code", _first_code(m.code), "(radiotherapy)", f"{text or 'radiotherapy'} ({when})",
+                     "radiotherapy has no field in the patient record: reported only")
+            return
+        self.ignore(r, f"procedure {_first_code(m.code) or text!r} is not used by the mapping", "Procedure.code")
+
+    def early_surgery(self, early: dict[str, Any]) -> None:
+        if not self.surgeries:
+            return
+        kinds = {k for k, _, _, _ in self.surgeries}
+        # a mastectomy after breast-conserving surgery (re-excision, completion) is the surgery done
+        kind, date, r, how = max(
+            self.surgeries, key=lambda s: (s[0] == "mastectomy", s[1] or dt.date.min)
+        )
+        early["surgery"] = kind
+        note = how
+        if len(kinds) > 1:
+            note = "; ".join(x for x in (how, "breast-conserving surgery and mastectomy recorded: mastectomy used") if x)
+        self.map(r, "Procedure.code", _first_code(r.model.code), "early.surgery", kind, note)
+
+    def specimen(self, out: dict[str, Any], chosen: list[_Candidate], setting: str | None) -> None:
+        """receptors.specimen: the Specimen the most recent receptor result names (its body site: a
+        breast site is the primary, a metastatic site a metastasis). No Specimen named: absent."""
+        latest = max(chosen, key=lambda c: (c.date or dt.date.min, c.res.index))
+        ref = getattr(latest.res.model, "specimen", None)
+        target = self.resolve_ref(ref.reference) if ref is not None else None
+        if target is not None and target.rtype == "Specimen":
+            sm = target.model
+            body = sm.collection.bodySite if sm.collection is not None else None
+            codes = _codes(body, "sct")
+            words = (_text(body) + " " + _text(sm.type)).lower()
+            value = None
+            if codes & C.BREAST_SITES or ("breast" in words and "metasta" not in words):
+                value = "primary" if setting != "locoregional_recurrence" else None
+            site = next((C.BODY_SITES[c] for c in codes if c in C.BODY_SITES), None)
+            if site or "metasta" in words:
+                value = "metastasis"
+            if value:
+                out["specimen"] = value
+                self.map(target, "Specimen.collection.bodySite", _first_code(body), "receptors.specimen", value,
+                         f"specimen of {latest.res.ref}")
+                return
+            self.ignore(target, "specimen body site does not tell primary, metastasis or recurrence",
+                        "Specimen.collection.bodySite")
+            return
+
+    def derive_menopause(self, p: ParsedResource, record: dict[str, Any]) -> None:
+        """Menopausal status when none is coded, by the NCCN definition of menopause (ontology source
+        S50): prior bilateral oophorectomy, or age 60 or more; it cannot be assigned while an LHRH
+        agonist is given. Otherwise ``unknown``."""
+        gnrh = ("goserelin", "leuprorelin", "triptorelin")
+        on_gnrh = [c for c in self.courses if c.drug in gnrh and not c.ended]
+        age = record.get("age")
+        value, note, src = "unknown", "menopausal status not coded", p
+        if on_gnrh:
+            note += "; it cannot be assigned while an LHRH agonist is given (NCCN definition of menopause)"
+            src = on_gnrh[0].resources[0]
+        elif self.oophorectomies:
+            date, src, _ = self.oophorectomies[0]
+            value = "postmenopausal"
+            note = (f"prior bilateral oophorectomy{f' ({date})' if date else ''}: postmenopausal by the NCCN "
+                    "definition of menopause")
+        elif isinstance(age, int) and age >= C.MENOPAUSE_AGE:
+            value = "postmenopausal"
+            note = (f"age {age} (60 or more): postmenopausal by the NCCN definition of menopause "
+                    "(not coded in the bundle)")
+        else:
+            if any(c.drug in gnrh for c in self.courses):
+                note += "; ovarian suppression (GnRH agonist) was given, but status is not inferred from it"
+            note += ("; NCCN assigns postmenopausal status from age 60 or a bilateral oophorectomy, otherwise "
+                     "it needs amenorrhoea history with FSH/oestradiol")
+        record["menopausal_status"] = value
+        self.mapped.append(MappingEntry(self.label(src), "(derived)", "", "menopausal_status", value, note))
+
     # ---------------------------------------------------------------- assembly
 
     def pick(self, fld: str, label: str | None = None) -> _Candidate | None:
@@ -1161,6 +1277,8 @@ class _Mapper:
                 self.map_observation(r)
             elif r.rtype.startswith("Medication") and r.rtype != "Medication":
                 self.map_medication(r)
+            elif r.rtype == "Procedure":
+                self.map_procedure(r)
 
         sex = record.get("sex")
         meno = self.pick("menopausal_status", "menopausal status")
@@ -1168,15 +1286,7 @@ class _Mapper:
             if meno is not None:
                 self.put(record, "menopausal_status", "menopausal_status", meno, "menopausal_status")
             else:
-                record["menopausal_status"] = "unknown"
-                note = "menopausal status not coded"
-                if any(c.drug in ("goserelin", "leuprorelin", "triptorelin") for c in self.courses):
-                    note += (
-                        "; ovarian suppression (GnRH agonist) is recorded, but status is not inferred from it"
-                    )
-                self.mapped.append(
-                    MappingEntry(self.label(p), "(none)", "", "menopausal_status", "unknown", note)
-                )
+                self.derive_menopause(p, record)
         elif meno is not None and sex == "male":
             self.ignore(meno.res, "menopausal status of a male patient", meno.element)
         self.put(record, "ecog", "ecog", self.pick("ecog", "ECOG"), "ecog")
@@ -1184,19 +1294,47 @@ class _Mapper:
         setting, metastatic = self.disease_setting()
         if setting:
             record["setting"] = setting
+        else:
+            self.missing.append(
+                MissingEntry(
+                    "setting",
+                    "a stage group (LOINC 21908-9 / SNOMED 399537006), an M category, a PrimaryCancerCondition "
+                    "stage.summary, or a SecondaryCancerCondition for distant metastases",
+                )
+            )
+        if setting == "metastatic" and not metastatic.get("diagnosis_date") and metastatic.get("de_novo") is not True:
+            self.missing.append(
+                MissingEntry(
+                    "metastatic.diagnosis_date",
+                    "an onset date on a SecondaryCancerCondition (needed to place therapies before or after "
+                    "the metastatic diagnosis)",
+                )
+            )
         if metastatic:
             record["metastatic"] = metastatic
         if setting == "early":
             early: dict[str, Any] = {}
             for fld in ("t", "n", "grade", "tumor_size_mm"):
                 self.put(early, fld, fld, self.pick(fld), f"early.{fld}")
-            if early:
-                record["early"] = early
+            self.early_surgery(early)
+            # required in the early setting: the early-disease facts known so far (possibly none)
+            record["early"] = early
+            for fld, needs in (("t", "a T category with a contract value (T1a/T1b/T1c, not T1)"),
+                               ("n", "an N category (LOINC 21906-3 / 21900-6)")):
+                if fld not in early:
+                    self.missing.append(MissingEntry(f"early.{fld}", needs))
         else:
             for fld in ("t", "n", "grade", "tumor_size_mm"):
                 for c in self.cands.get(fld, []):
                     self.ignore(c.res, f"early.{fld} is used only when the setting is early (setting: {setting or 'unknown'})", c.element)
-        receptors = self.receptors()
+            for _kind, _date, r, _how in self.surgeries:
+                self.ignore(
+                    r,
+                    f"breast surgery ({_kind}): early.surgery is used only when the setting is early "
+                    f"(setting: {setting or 'unknown'}); its date still places early-disease therapy",
+                    "Procedure.code",
+                )
+        receptors = self.receptors(setting)
         if receptors:
             record["receptors"] = receptors
         biomarkers: dict[str, Any] = {}
@@ -1216,7 +1354,7 @@ class _Mapper:
             self.put(biomarkers, fld, fld, self.pick(fld), f"biomarkers.{fld}")
         if biomarkers:
             record["biomarkers"] = biomarkers
-        therapies = self.therapies(metastatic)
+        therapies = self.therapies(metastatic, record)
         if therapies:
             record["therapies"] = therapies
         if self.conditions:
@@ -1303,7 +1441,7 @@ class _Mapper:
             return "early", {}
         return None, {}
 
-    def receptors(self) -> dict[str, Any]:
+    def receptors(self, setting: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         chosen: dict[str, _Candidate] = {}
         for fld, label in (
@@ -1362,15 +1500,19 @@ class _Mapper:
                     f"HER2: {status.value} ({status.res.ref}) contradicts the IHC/ISH details",
                     [status.res] + [x.res for x in (ihc, ish) if x],
                 )
-            else:
+                del chosen["her2"]
+            elif ihc is not None:
                 self.ignore(
                     status.res,
-                    "HER2 status not used: the IHC/ISH details are given (the contract takes one or the other)",
+                    "HER2 status not used: the IHC score is given (it decides the HER2 category)",
                     status.element,
                 )
-            del chosen["her2"]
+                del chosen["her2"]
+            # an ISH result without an IHC score does not classify HER2 by itself: the status is kept
         for fld, c in chosen.items():
             self.put(out, fld, fld, c, f"receptors.{fld}")
+        if chosen:
+            self.specimen(out, list(chosen.values()), setting)
         dates = [c.date for c in chosen.values() if c.date]
         if dates:
             latest = max(dates)
@@ -1452,7 +1594,7 @@ class _Mapper:
                     c.notes.append("end taken as the last recorded administration")
         return merged
 
-    def therapies(self, metastatic: dict[str, Any]) -> list[dict[str, Any]]:
+    def therapies(self, metastatic: dict[str, Any], record: dict[str, Any]) -> list[dict[str, Any]]:
         courses = self.merge_courses()
         if not courses:
             for _date, r, _basis, _part_of in self.progressions:
@@ -1490,10 +1632,8 @@ class _Mapper:
                 sorted(c.drug for c in g),
             )
         )
-        met_date = (
-            dt.date.fromisoformat(metastatic["diagnosis_date"]) if metastatic.get("diagnosis_date") else None
-        )
-        de_novo = metastatic.get("de_novo") is True
+        context = dict(record, as_of=self.today.isoformat())
+        surgery = min((d for _, d, _, _ in self.surgeries if d), default=None)
         out: list[dict[str, Any]] = []
         per_regimen: list[tuple[list[ParsedResource], list[str]]] = []
         starts = [min((c.start for c in g if c.start), default=None) for g in regimens]
@@ -1532,14 +1672,27 @@ class _Mapper:
                 )
             if coded:
                 therapy["setting"] = sorted(coded)[0]
-            elif start and met_date and start >= met_date:
-                therapy["setting"] = "metastatic"
-                notes.append(f"setting inferred: started on/after the metastatic diagnosis ({met_date})")
-            elif de_novo and metastatic:
-                therapy["setting"] = "metastatic"
-                notes.append("setting inferred: de novo metastatic disease (stage IV at diagnosis)")
             else:
-                notes.append("setting not coded and not inferable; left out")
+                derived = derive_setting(context, therapy)
+                if derived is None:
+                    notes.append("setting not coded and not derivable; left out")
+                    self.missing.append(
+                        MissingEntry(
+                            f"therapies[{i}].setting",
+                            f"{missing_for_setting(context, therapy)}, or a coded treatment intent / "
+                            f"therapy-setting extension on the medication resources ({', '.join(therapy['drugs'])})",
+                        )
+                    )
+                elif derived.setting == "adjuvant" and surgery and start:
+                    value = "neoadjuvant" if start < surgery else "adjuvant"
+                    therapy["setting"] = value
+                    notes.append(
+                        f"setting inferred: early-disease therapy started {start} "
+                        f"{'before' if value == 'neoadjuvant' else 'on or after'} the breast surgery ({surgery})"
+                    )
+                else:
+                    therapy["setting"] = derived.setting
+                    notes.append(f"setting inferred: {derived.reason}")
             reasons = {c.end_reason for c in g if c.end_reason}
             if reasons and "end" in therapy:
                 therapy["end_reason"] = sorted(reasons)[0]
@@ -1654,5 +1807,7 @@ def map_resources(parsed: ParsedInput, *, drugs: DrugLookup, as_of: dt.date | No
     """Map validated resources to a record plus report (see :func:`reasoner.ingest.fhir.bundle_to_record`)."""
     mapper = _Mapper(parsed, drugs, as_of)
     record = mapper.assemble()
-    report = MappingReport(tuple(mapper.mapped), tuple(mapper.ignored), tuple(mapper.conflicts))
+    report = MappingReport(
+        tuple(mapper.mapped), tuple(mapper.ignored), tuple(mapper.conflicts), tuple(mapper.missing)
+    )
     return FhirImport(record=record, report=report)

@@ -29,6 +29,8 @@ MAPPED_TYPES = (
     "MedicationRequest",
     "MedicationAdministration",
     "Medication",
+    "Procedure",
+    "Specimen",
 )
 BUNDLE_TYPES = ("collection", "transaction", "searchset", "batch", "document", "history")
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")

@@ -10,10 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["MappingEntry", "IgnoredEntry", "ConflictEntry", "MappingReport", "FhirImport"]
+__all__ = ["MappingEntry", "IgnoredEntry", "ConflictEntry", "MissingEntry", "MappingReport", "FhirImport"]
 
 #: Warning code used for every conflict when the report is turned into result warnings.
 CONFLICT_WARNING_CODE = "FHIR_CONFLICT"
+#: Warning code of a fact the mapping derived by a guideline rule (stated in the text), e.g. the
+#: menopausal status from age or a bilateral oophorectomy.
+DERIVED_WARNING_CODE = "FHIR_DERIVED"
+#: Record fields whose derivation is also said on the result (not only in the report).
+DERIVED_ON_RESULT = ("menopausal_status",)
 
 
 @dataclass(frozen=True)
@@ -77,24 +82,46 @@ class ConflictEntry:
 
 
 @dataclass(frozen=True)
+class MissingEntry:
+    """A record field the bundle does not give and the mapping could not derive, and what it needs
+    (for example the disease setting, or the setting of one therapy)."""
+
+    field: str
+    needs: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        return {"field": self.field, "needs": self.needs}
+
+
+@dataclass(frozen=True)
 class MappingReport:
-    """What a FHIR import did: mapped elements, ignored resources and conflicts."""
+    """What a FHIR import did: mapped elements, ignored resources, conflicts and missing facts."""
 
     mapped: tuple[MappingEntry, ...] = ()
     ignored: tuple[IgnoredEntry, ...] = ()
     conflicts: tuple[ConflictEntry, ...] = ()
+    missing: tuple[MissingEntry, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form (``{"mapped": [...], "ignored": [...], "conflicts": [...]}``)."""
+        """Plain JSON-ready form (``{"mapped": [...], "ignored": [...], "conflicts": [...], "missing": [...]}``)."""
         return {
             "mapped": [m.to_dict() for m in self.mapped],
             "ignored": [i.to_dict() for i in self.ignored],
             "conflicts": [c.to_dict() for c in self.conflicts],
+            "missing": [m.to_dict() for m in self.missing],
         }
 
     def warnings(self) -> list[dict[str, str]]:
-        """Conflicts as result-ready warnings: ``[{"code": "FHIR_CONFLICT", "text": ...}]``."""
-        return [{"code": CONFLICT_WARNING_CODE, "text": c.text} for c in self.conflicts]
+        """Result-ready warnings: every conflict (``FHIR_CONFLICT``) and every derivation of a
+        field in :data:`DERIVED_ON_RESULT` (``FHIR_DERIVED``, the rule in the text)."""
+        out = [{"code": CONFLICT_WARNING_CODE, "text": c.text} for c in self.conflicts]
+        out += [
+            {"code": DERIVED_WARNING_CODE, "text": f"{m.field} {m.value} derived from the FHIR data: {m.inferred}"}
+            for m in self.mapped
+            if m.field in DERIVED_ON_RESULT and m.inferred and m.value != "unknown"
+        ]
+        return out
 
 
 @dataclass(frozen=True)
