@@ -42,6 +42,11 @@ _STRONG_3A4_INHIBITOR = {"palbociclib", "ribociclib", "everolimus", "capivaserti
 # Labels that say "avoid" with a strong CYP3A inducer: the three CDK4/6 inhibitors (7.2), Afinitor 7,
 # Truqap 4.5, Lynparza 7, Orserdu 7, Piqray 7.
 _STRONG_3A4_INDUCER = CDK46 | {"everolimus", "capivasertib", "olaparib", "elacestrant", "alpelisib"}
+# Pregnancy (ESMO 2013; Amant et al. Lancet 2012): from the second trimester anthracycline- and
+# taxane-based chemotherapy is possible; everything else is blocked throughout pregnancy.
+PREGNANCY_CHEMOTHERAPY = {"doxorubicin", "epirubicin", "cyclophosphamide", "paclitaxel", "docetaxel", "fluorouracil"}
+# Child-Pugh (labels): B -> anastrozole contraindicated (Arimidex SmPC 4.3); C = severe hepatic impairment.
+CHILD_PUGH_BLOCKS = {"B": {"anastrozole"}}
 MEDICATION_BLOCKS: dict[str, set[str]] = {
     "amiodarone": {"ribociclib"},                   # QT-prolonging drug: avoid
     "clarithromycin": _STRONG_3A4_INHIBITOR,         # strong CYP3A4 inhibitor: avoid
@@ -70,7 +75,9 @@ def lab_blocks(labs: dict) -> set[str]:
         out.add("capivasertib")
     crcl = labs.get("crcl_ml_min", 200)
     if crcl < 30:
-        out |= {"capecitabine", "zoledronic acid", "olaparib"}
+        out |= {"capecitabine", "zoledronic acid", "olaparib", "pamidronate"}  # Aredia: not recommended
+    if crcl < 10:
+        out.add("clodronate")  # Bonefos SmPC 4.3
     if crcl < 20:
         out.add("anastrozole")
     return out
@@ -78,8 +85,18 @@ def lab_blocks(labs: dict) -> set[str]:
 
 def ground_truth_blocked(record: dict) -> set[str]:
     out = lab_blocks(record.get("labs") or {})
-    for cond in record.get("conditions") or []:
-        out |= CONDITION_BLOCKS.get(cond, set())
+    conditions = set(record.get("conditions") or [])
+    trimester = record.get("pregnancy_trimester")
+    if trimester is not None:
+        conditions.add("pregnancy")
+    if record.get("child_pugh") == "C":
+        conditions.add("severe_hepatic_impairment")
+    out |= CHILD_PUGH_BLOCKS.get(record.get("child_pugh"), set())
+    for cond in conditions:
+        blocked = CONDITION_BLOCKS.get(cond, set())
+        if cond == "pregnancy" and trimester in (2, 3):
+            blocked = blocked - PREGNANCY_CHEMOTHERAPY
+        out |= blocked
     for med in record.get("medications") or []:
         out |= MEDICATION_BLOCKS.get(med, set())
     return out

@@ -116,6 +116,8 @@ def _literal(f: Field, value: Any, path: str) -> Literal:
         if not isinstance(value, bool):
             raise _bad(path, "expected true or false")
         return _typed("true" if value else "false", _XSD_BOOLEAN)
+    if f.kind == "scalar" and isinstance(value, str):  # a code; a number falls through to xsd:decimal
+        return Literal(value)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise _bad(path, "expected a number")
     if f.kind == "integer":
@@ -179,7 +181,7 @@ def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
                 node = node_iri(patient, key, i)
                 g.add((patient, group.link, node))
                 g.add((node, RDF.type, group.cls))
-                g.add((node, _THERAPY_INDEX, _typed(str(i), _XSD_INTEGER)))
+                g.add((node, group.index_prop, _typed(str(i), _XSD_INTEGER)))
                 _add_fields(g, node, key, item, catalog, i)
             continue
         if not isinstance(value, dict):
@@ -236,6 +238,8 @@ def _value(f: Field, term, catalog) -> Any:
         return str(term)
     if f.kind in ("integer", "decimal"):
         return _number(term)
+    if f.kind == "scalar":
+        return _number(term) if term.datatype in (XSD.decimal, XSD.integer, XSD.double) else str(term)
     if f.kind == "boolean":
         return (
             term.toPython()
@@ -281,8 +285,8 @@ def _known_props(group: str) -> set[URIRef]:
             props |= {f.prop for f in FIELDS_BY_GROUP[gk].values()}
         props |= {g.link for g in GROUPS.values() if g.link is not None}
         props |= INFERRED_PROPERTIES | _declared_patient_properties()
-    if group == "therapies":
-        props.add(H2N.therapyIndex)
+    if GROUPS[group].index_prop is not None:
+        props.add(GROUPS[group].index_prop)
     return props
 
 
@@ -314,8 +318,8 @@ def _sub_record(g: Graph, node, group: str, catalog) -> dict:
     return sub
 
 
-def _index(g: Graph, node) -> tuple:
-    idx = g.value(node, H2N.therapyIndex)
+def _index(g: Graph, node, prop=H2N.therapyIndex) -> tuple:
+    idx = g.value(node, prop)
     try:
         return (0, int(idx.toPython()), str(node)) if idx is not None else (1, 0, str(node))
     except (TypeError, ValueError):
@@ -345,7 +349,8 @@ def graph_to_records(graph: Graph, *, catalog=None) -> list[dict]:
                 continue
             if group.is_list:
                 rec[key] = [
-                    _sub_record(graph, n, key, catalog) for n in sorted(nodes, key=lambda n: _index(graph, n))
+                    _sub_record(graph, n, key, catalog)
+                    for n in sorted(nodes, key=lambda n, p=group.index_prop: _index(graph, n, p))
                 ]
             elif len(nodes) == 1:
                 rec[key] = _sub_record(graph, nodes[0], key, catalog)

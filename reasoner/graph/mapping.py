@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 Kind = Literal[
-    "string", "date", "integer", "decimal", "boolean", "enum", "enum_list", "drug_list", "string_list"
+    "string", "date", "integer", "decimal", "boolean", "enum", "enum_list", "drug_list", "string_list", "scalar"
 ]
 
 
@@ -46,6 +46,7 @@ class Group:
     link: URIRef | None  # patient -> node property (None for the top level, biomarkers, labs)
     suffix: str | None  # IRI suffix after the patient IRI; "{i}" is the 0-based list index
     is_list: bool = False
+    index_prop: URIRef | None = None  # list groups: the property holding the 0-based list index
 
 
 GROUPS: dict[str, Group] = {
@@ -64,7 +65,10 @@ GROUPS: dict[str, Group] = {
             H2N.hasLocoregionalRecurrence,
             "locoregional-recurrence",
         ),
-        Group("therapies", "therapy", H2N.TherapyExposure, H2N.receivedTherapy, "therapy/{i}", True),
+        Group("therapies", "therapy", H2N.TherapyExposure, H2N.receivedTherapy, "therapy/{i}", True,
+              H2N.therapyIndex),
+        Group("biomarker_tests", "biomarker-test", H2N.BiomarkerTest, H2N.hasBiomarkerTest, "biomarker-test/{i}",
+              True, H2N.testIndex),
     )
 }
 
@@ -107,6 +111,9 @@ FIELDS: tuple[Field, ...] = (
     Field("", "setting", H2N.diseaseSetting, "enum", H2N.DiseaseSetting),
     Field("", "conditions", H2N.hasCondition, "enum_list", H2N.ConditionCode),
     Field("", "medications", H2N.concomitantMedication, "string_list", max_len=100),
+    # extensions of the input contract (documented in README and docs/knowledge-model.md)
+    Field("", "child_pugh", H2N.childPughClass, "enum", H2N.ChildPughClass),
+    Field("", "pregnancy_trimester", H2N.pregnancyTrimester, "integer"),
     # receptors
     Field("receptors", "er_percent", H2N.erPercent, "decimal"),
     Field("receptors", "er", H2N.erStatus, "enum", H2N.ReceptorStatus),
@@ -163,6 +170,11 @@ FIELDS: tuple[Field, ...] = (
     Field("therapies", "end_reason", H2N.endReason, "enum", H2N.EndReason),
     Field("therapies", "progression_date", H2N.progressionDate, "date"),
     Field("therapies", "progression_basis", H2N.progressionBasis, "enum_list", H2N.ProgressionBasis),
+    # biomarker_tests[i]: the history behind biomarkers (result: a code or a number, "scalar")
+    Field("biomarker_tests", "test", H2N.testName, "enum", H2N.BiomarkerTestKind),
+    Field("biomarker_tests", "result", H2N.testResult, "scalar", max_len=40),
+    Field("biomarker_tests", "date", H2N.testDate, "date"),
+    Field("biomarker_tests", "sample", H2N.testSample, "enum", H2N.TestSampleType),
 )
 
 FIELDS_BY_GROUP: dict[str, dict[str, Field]] = {}

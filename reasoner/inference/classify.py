@@ -32,6 +32,9 @@ SUBTYPE_STATES = {"HR+/HER2-": "hr-positive-her2-negative", "HR-/HER2-": "triple
 HER2_STATES = {"HER2-0": "her2-zero", "HER2-ultralow": "her2-ultralow", "HER2-low": "her2-low"}
 VISCERAL_SITES = frozenset({"liver", "lung", "pleura", "peritoneum"})
 MARKER_BASES = frozenset({"tumor_markers", "circulating_tumor_cells"})
+HEPATIC_STATES = {"A": "hepatic-impairment-mild", "B": "hepatic-impairment-moderate", "C": "hepatic-impairment-severe"}
+TRIMESTER_STATES = {1: "pregnancy-first-trimester", 2: "pregnancy-second-or-third-trimester",
+                    3: "pregnancy-second-or-third-trimester"}
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,13 @@ def _endocrine_resistance(
         last = max(adjuvant_et, key=lambda t: t.end or dt.date.max)
         first_start = min((t.start for t in adjuvant_et if t.start), default=None)
         on_treatment = last.end is None or last.end >= relapse or last.end_reason == "progression"
+        # The class the disease relapsed on matters for the partner of a CDK4/6 inhibitor: after an
+        # aromatase inhibitor, fulvestrant; after tamoxifen, an aromatase inhibitor (MONALEESA-7).
+        on_ai = any(drugs.has(d, "AromataseInhibitor") for d in last.drugs)
+        if on_ai and on_treatment:
+            states.add("relapse-on-adjuvant-ai")
+        elif on_ai and (relapse - last.end).days <= TWELVE_MONTHS:
+            states.add("relapse-within-12m-adjuvant-ai")
         if on_treatment:
             states.add("relapse-on-adjuvant-et")
             if first_start is None:
@@ -389,6 +399,56 @@ def _early_states(record: Mapping, subtype: str | None, states: set[str], unknow
         states.add("olympia-risk")
 
 
+def _latest_tests(record: Mapping) -> dict[str, dict]:
+    """The latest test with a result (not ``not_tested``) per test name (by date, then list order)."""
+    out: dict[str, tuple[tuple, dict]] = {}
+    for i, t in enumerate(record.get("biomarker_tests") or []):
+        if t.get("result") in (None, "not_tested") or not t.get("date") or not t.get("test"):
+            continue
+        key = (t["date"], i)
+        if t["test"] not in out or key >= out[t["test"]][0]:
+            out[t["test"]] = (key, t)
+    return {name: t for name, (_, t) in out.items()}
+
+
+def _current_biomarkers(record: Mapping, drugs: DrugClasses) -> tuple[dict, bool]:
+    """The biomarkers to reason with, and whether the ESR1 result is stale.
+
+    ``biomarkers`` holds the latest known result; where it lacks a key, the latest test of
+    ``biomarker_tests`` gives it. ESR1 mutations are acquired under endocrine therapy: an ESR1
+    ``not_detected`` whose test predates the latest progression on endocrine therapy is not current,
+    so ESR1 counts as unknown (ESMO ESR1 testing at each progression; advice TEST_ESR1).
+    """
+    current = dict(record.get("biomarkers") or {})
+    latest = _latest_tests(record)
+    for name, test in latest.items():
+        if name in ("ESR1", "PIK3CA", "AKT1", "PTEN", "gBRCA1", "gBRCA2", "gPALB2"):  # scores stay in biomarkers
+            if current.get(name) in (None, "not_tested"):
+                current[name] = test["result"]
+    stale = False
+    esr1 = latest.get("ESR1")
+    if current.get("ESR1") == "not_detected" and esr1 is not None and esr1["result"] == "not_detected":
+        tested = _date(esr1["date"])
+        progressions = [t.progression_at for t in _therapies(record)
+                        if t.progressed and t.progression_at is not None
+                        and any(drugs.is_endocrine(d) for d in t.drugs)]
+        if progressions and tested is not None and tested < max(progressions):
+            stale = True
+            current.pop("ESR1")
+    return current, stale
+
+
+def _her2_low_history(record: Mapping, category: str) -> bool:
+    """HER2-low (IHC 1+) on an earlier sample while the latest result is HER2-0 or ultralow or unscored.
+
+    Only IHC 1+ counts: an earlier IHC 2+ without its ISH result does not establish HER2-low.
+    """
+    if category == "HER2-low":
+        return False
+    return any(t.get("test") == "her2_ihc" and t.get("result") == "1+"
+               for t in record.get("biomarker_tests") or [])
+
+
 def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     """Infer classification, states, lines and exposures from a validated record."""
     states: set[str] = set()
@@ -408,6 +468,8 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         states.add(sex)
     if sex == "female":  # perimenopausal counts as premenopausal for treatment choice
         state_of(record.get("menopausal_status"), MENOPAUSE_STATES, "menopause")
+        if record.get("menopausal_status") == "unknown":
+            states.add("menopause-unknown")
     state_of(subtype, SUBTYPE_STATES, "subtype")
     state_of(her2_category, HER2_STATES, "her2-category")
     if er_low:
@@ -466,6 +528,16 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     conditions = set(record.get("conditions") or [])
     if conditions & {"diabetes_type1", "diabetes_type2"} and labs.get("hba1c_percent") is None:
         unknown.add("glycaemic-control")
+    # Hepatic function: Child-Pugh class (contract extension), or the condition severe_hepatic_impairment.
+    if record.get("child_pugh") in HEPATIC_STATES:
+        states.add(HEPATIC_STATES[record["child_pugh"]])
+    if "severe_hepatic_impairment" in conditions:
+        states.add("hepatic-impairment-severe")
+    # Pregnancy: the condition, or a trimester (contract extension), which implies it.
+    trimester = record.get("pregnancy_trimester")
+    if "pregnancy" in conditions or trimester is not None:
+        states.add("pregnant")
+        states.add(TRIMESTER_STATES.get(trimester, "pregnancy-trimester-unknown"))
     calcium = labs.get("calcium_mg_dl")
     hypercalcemia = metastatic.get("hypercalcemia")
     if hypercalcemia is True or (calcium is not None and calcium > 10.5):
@@ -473,7 +545,11 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     elif hypercalcemia is None and calcium is None:
         unknown.add("hypercalcemia")
 
-    biomarkers = record.get("biomarkers") or {}
+    biomarkers, esr1_stale = _current_biomarkers(record, drugs)
+    if esr1_stale:
+        states.add("esr1-result-stale")
+    if _her2_low_history(record, her2_category):
+        states.add("her2-low-history")
     for key, prefix in (("PIK3CA", "pik3ca"), ("AKT1", "akt1"), ("PTEN", "pten"), ("ESR1", "esr1")):
         value = biomarkers.get(key)
         if value == "altered":

@@ -21,6 +21,7 @@ from reasoner.graph.mapping import json_path, parse_node_iri, patient_iri
 from reasoner.graph.triples import PatientTriples
 from reasoner.graph.vocab import H2N
 from reasoner.validation.findings import Finding, Severity, ValidationOutcome
+from reasoner.validation.history import check_history
 from reasoner.validation.structure import check_structure, safe_value
 
 __all__ = [
@@ -130,6 +131,8 @@ def _prepare(raw: Any, catalog, today: date) -> _Prepared:
         return _Prepared([Finding(Severity.VIOLATION, path, None, f"{path or 'the record'} {message}", "input-limits")
                           for path, message in problems], None, None, None, True)
     structure, record = check_structure(raw, catalog=catalog, today=today)
+    if record is not None and record.get("biomarker_tests"):
+        structure = [*structure, *check_history(record)]
     broken = any(f.severity is Severity.VIOLATION for f in structure)
     if record is None:
         return _Prepared(structure, None, None, None, True)

@@ -41,7 +41,10 @@ _GROUP_NAMES = {
     "early": "early",
     "locoregional_recurrence": "locoregional_recurrence",
     "therapies": "a therapy",
+    "biomarker_tests": "a biomarker test",
 }
+_ITEM_WORDS = {"therapies": ("therapy objects", "therapies", "a therapy"),
+               "biomarker_tests": ("test objects", "tests", "a test")}
 
 
 def safe_value(value: Any) -> Any:
@@ -91,6 +94,7 @@ def _kind_words(f: Field) -> str:
         "enum_list": "a list of codes",
         "drug_list": "a list of drug names",
         "string_list": "a list of names",
+        "scalar": "a code or a number",
     }[f.kind]
 
 
@@ -194,17 +198,18 @@ class _Checker:
             self.add(key, None, f"{key} is null. Leave it out when it is not known.")
             return None
         if g.is_list:
+            objects, plural, one = _ITEM_WORDS.get(key, ("objects", "items", "an item"))
             if not isinstance(value, list):
-                self.add(key, value, f"{key} must be a list of therapy objects; got {_show(value)}.")
+                self.add(key, value, f"{key} must be a list of {objects}; got {_show(value)}.")
                 return None
             if len(value) > MAX_LIST:
-                self.add(key, None, f"{key} lists {len(value)} therapies; at most {MAX_LIST} are accepted.")
+                self.add(key, None, f"{key} lists {len(value)} {plural}; at most {MAX_LIST} are accepted.")
                 return None
             items = []
             for i, item in enumerate(value):
                 if not isinstance(item, dict):
                     self.add(
-                        f"{key}[{i}]", item, f"{key}[{i}] must be an object (a therapy); got {_show(item)}."
+                        f"{key}[{i}]", item, f"{key}[{i}] must be an object ({one}); got {_show(item)}."
                     )
                     continue
                 items.append(self.obj(key, item, f"{key}[{i}].", i))
@@ -243,6 +248,9 @@ class _Checker:
 
     def scalar(self, f: Field, v: Any, path: str) -> tuple[bool, Any]:
         kind = f.kind
+        if kind == "scalar":  # a code (text) or a number; which one is allowed is checked per test
+            kind = "string" if isinstance(v, str) else "decimal"
+            f = Field(f.group, f.key, f.prop, kind, max_len=f.max_len)
         if v is None:
             self.add(path, None, f"{path} is null. Leave it out when it is not known.")
             return False, None

@@ -301,8 +301,14 @@ def cases() -> dict[str, list[dict]]:
     add("rec-m-hr-01-ofs", []).append(out("rec-m-hr-01-ofs", metastatic(), "CRITERION_NOT_MET",
                                           "postmenopausal: no LHRH agonist needed"))
     unk = metastatic(age=51, menopausal_status="unknown")
-    add("rec-m-hr-02-ofs", []).append(out("rec-m-hr-02-ofs", unk, "MISSING_DATA",
-                                          "menopausal status unknown at 51"))
+    # Unknown status: the variant without an LHRH agonist needs the status (MISSING_DATA); the LHRH-agonist
+    # variant is safe whatever the status (ESO-ESMO ABC), so it is offered.
+    add("rec-m-hr-02", []).append(out("rec-m-hr-02", unk, "MISSING_DATA", "menopausal status unknown at 51"))
+    add("rec-m-hr-02-ofs", []).extend([
+        elig("rec-m-hr-02-ofs", unk, "menopausal status unknown at 51: LHRH agonist + AI + palbociclib"),
+        out("rec-m-hr-02-ofs", pre(metastatic=RELAPSE, therapies=[
+            therapy(["goserelin", "letrozole"], "adjuvant", "2023-01-15", "2026-09-01", "progression")]),
+            "CRITERION_NOT_MET", "relapse on adjuvant LHRH agonist + letrozole: fulvestrant is the partner")])
     add("rec-m-hr-03-ofs", []).append(elig("rec-m-hr-03-ofs", male(), "man with de novo HR+ ABC"))
     add("rec-m-hr-03-ofs", []).append(out("rec-m-hr-03-ofs", pre(metastatic={"life_threatening": True}),
                                           "CRITERION_NOT_MET", "life-threatening disease"))
@@ -717,6 +723,53 @@ def cases() -> dict[str, list[dict]]:
             expect={"warnings": ["CURRENT_REGIMEN_CONTRAINDICATED"], "never_drugs": ["tamoxifen"]}),
     ])
     sequencing_cases(add)
+    # -- medications, organs and tests (issue 9) --------------------------------------------------
+    # Pregnancy (ESMO 2013; Amant et al. Lancet 2012): chemotherapy from the second trimester only.
+    preg = dict(age=34, menopausal_status="premenopausal", conditions=["pregnancy"])
+    add("rec-m-preg-01", []).extend([
+        elig("rec-m-preg-01", metastatic(**preg, pregnancy_trimester=2),
+             "pregnant, second trimester, HR+ metastatic: weekly paclitaxel or an anthracycline"),
+        out("rec-m-preg-01", metastatic(**preg, pregnancy_trimester=1), "CONTRAINDICATION",
+            "pregnant, first trimester: no chemotherapy during organogenesis"),
+        out("rec-m-preg-01", metastatic(age=34, menopausal_status="premenopausal"), "CRITERION_NOT_MET",
+            "not pregnant"),
+    ])
+    tn_early = {"er_percent": 0, "pr_percent": 0, "her2_ihc": "0", "specimen": "primary", "tested_on": "2026-09-20"}
+    add("rec-e-preg-01", []).extend([
+        elig("rec-e-preg-01", early(**preg, receptors=tn_early, pregnancy_trimester=3),
+             "pregnant, third trimester, stage II TNBC: AC/EC then weekly paclitaxel"),
+        out("rec-e-preg-01", early(**preg, receptors=tn_early), "CONTRAINDICATION",
+            "pregnant, trimester not recorded: the trimester decides chemotherapy"),
+    ])
+    # Hepatic impairment by Child-Pugh class (labels: Ibrance C 75 mg; Arimidex B/C contraindicated)
+    add("rec-m-hr-02", []).extend([
+        elig("rec-m-hr-02", metastatic(child_pugh="C"), "Child-Pugh C: palbociclib 75 mg with letrozole"),
+        elig("rec-m-hr-02", metastatic(child_pugh="B"), "Child-Pugh B: letrozole partner (anastrozole contraindicated)"),
+        elig("rec-m-hr-02", metastatic(child_pugh="A"), "Child-Pugh A: no change for palbociclib"),
+    ])
+    # Menopausal status unknown: the LHRH-agonist variants are safe whatever the status (ESO-ESMO ABC)
+    add("rec-m-hr-01-ofs", []).extend([
+        elig("rec-m-hr-01-ofs", metastatic(age=50, menopausal_status="unknown"),
+             "menopausal status unknown: LHRH agonist + AI + ribociclib"),
+        elig("rec-m-hr-01-ofs", pre(metastatic=RELAPSE, therapies=[ADJ_TAM_ON]),
+             "premenopausal relapse on adjuvant tamoxifen: LHRH agonist + AI + ribociclib (MONALEESA-7)"),
+        out("rec-m-hr-01-ofs", pre(metastatic=RELAPSE, therapies=[
+            therapy(["goserelin", "anastrozole"], "adjuvant", "2023-01-15", "2026-09-01", "progression")]),
+            "CRITERION_NOT_MET", "premenopausal relapse on adjuvant LHRH agonist + anastrozole: fulvestrant partner"),
+        out("rec-m-hr-01-ofs", pre(metastatic=RELAPSE, therapies=[
+            therapy(["goserelin", "exemestane"], "adjuvant", "2021-01-15", "2026-03-01", "completed")]),
+            "CRITERION_NOT_MET", "relapse 6 months after completing adjuvant LHRH agonist + exemestane"),
+    ])
+    # Biomarker history: HER2-low on an earlier sample (ESMO HER2-low consensus); ESR1 stale
+    zero = dict(HR, her2_ihc="0")
+    add("rec-m-hr-19", []).append(
+        elig("rec-m-hr-19", metastatic(**after_pal, receptors=zero, biomarker_tests=[
+            {"test": "her2_ihc", "result": "1+", "date": "2019-02-01", "sample": "tissue_primary"}]),
+             "HER2-0 now, HER2-low (1+) on the primary: T-DXd with a caution"))
+    add("rec-m-hr-12", []).append(
+        out("rec-m-hr-12", metastatic(**after_pal, biomarker_tests=[
+            {"test": "ESR1", "result": "not_detected", "date": "2023-04-15", "sample": "ctdna"}]),
+            "MISSING_DATA", "ESR1 negative before the progression on palbociclib + letrozole: re-test"))
     return c
 
 

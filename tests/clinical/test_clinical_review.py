@@ -137,9 +137,17 @@ def test_rule7_men_get_ai_only_with_lhrh_agonist(kb):
 
 
 def test_rule7_unknown_menopausal_status(kb):
+    # Rule 7 holds whatever the status when an LHRH agonist is given: with the status unknown, only
+    # the LHRH-agonist variants are offered (safe for pre- and postmenopausal women; issue 9), the
+    # others wait for the status (MISSING_DATA) and ASSESS_MENOPAUSAL_STATUS is advised.
     res = run(kb, metastatic(age=51, menopausal_status="unknown"))
     assert "ASSESS_MENOPAUSAL_STATUS" in {a["code"] for a in res["advice"]}
-    assert not offered_drugs(res) & (ENDOCRINE | {"palbociclib", "ribociclib", "abemaciclib"})
+    assert can_produce(res, ["goserelin", "letrozole", "palbociclib"])
+    assert not ai_without_ofs(res)
+    for o in res["options"]:
+        drugs = {d for c in o["components"] for d in c["drugs"]}
+        if drugs & (ENDOCRINE | {"palbociclib", "ribociclib", "abemaciclib"}):
+            assert drugs & LHRHA, o["id"]
     assert "MISSING_DATA" in excluded_codes(res, "rec-m-hr-01")
 
 

@@ -145,6 +145,11 @@ def records(draw):
     meds = draw(_sorted_unique(st.sampled_from(["warfarin", "metformin", "omeprazole"]), max_size=2))
     if meds:
         r["medications"] = meds
+    # contract extensions (README, docs/knowledge-model.md)
+    if draw(st.booleans()):
+        r["child_pugh"] = draw(st.sampled_from(["A", "B", "C"]))
+    if sex == "female" and draw(st.integers(0, 4)) == 0:
+        r["pregnancy_trimester"] = draw(st.integers(1, 3))
     if draw(st.booleans()):
         r["x_source"] = draw(extension)
     return r

@@ -23,7 +23,8 @@ STATUSES = {"verified", "label knowledge, not re-read", "unverified", "expert op
 @cache
 def kb() -> rdflib.Graph:
     g = rdflib.Graph()
-    for name in ("core.ttl", "states.ttl", "drugs.ttl", "contraindications.ttl", "interactions.ttl"):
+    for name in ("core.ttl", "states.ttl", "drugs.ttl", "contraindications.ttl", "interactions.ttl",
+                 "organs.ttl"):
         g.parse(ONTOLOGY / name)
     return g
 
@@ -45,6 +46,22 @@ COVERS = """
 PREFIX = "PREFIX h2n: <https://w3id.org/her2neg/kb/>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 
 
+# Conditions the reasoner turns into a patient state that contraindications are triggered by
+# (reasoner/inference/classify.py): severe hepatic impairment (also Child-Pugh C), pregnancy.
+CONDITION_STATES = {"severe-hepatic": ["hepatic-impairment-severe"], "pregnancy": ["pregnant"]}
+
+
+def blocked_in_states(states: list[str], name: str) -> bool:
+    q = (
+        PREFIX
+        + "ASK { ?ci a h2n:Contraindication ; h2n:action h2n:action-block ; h2n:triggeredByState ?s ."
+        + " VALUES ?s { " + " ".join(f"h2n:state-{s}" for s in states) + " }"
+        + COVERS
+        + "}"
+    )
+    return kb().query(q, initBindings={"drug": drug(name)}).askAnswer
+
+
 def blocked_by_condition(condition: str, name: str) -> bool:
     q = (
         PREFIX
@@ -52,7 +69,10 @@ def blocked_by_condition(condition: str, name: str) -> bool:
         + COVERS
         + "}"
     )
-    return kb().query(q, initBindings={"c": H2N["cond-" + condition], "drug": drug(name)}).askAnswer
+    if kb().query(q, initBindings={"c": H2N["cond-" + condition], "drug": drug(name)}).askAnswer:
+        return True
+    states = CONDITION_STATES.get(condition)
+    return bool(states) and blocked_in_states(states, name)
 
 
 def actions_for_value(quantity: str, value: str, name: str) -> set[str]:
@@ -209,27 +229,33 @@ def test_acceptance_a09_qtcf_470_leaves_palbociclib_and_letrozole():
         assert actions_for_value("qtcfMs", "470", name) == set(), name
 
 
-def test_pregnancy_blocks_every_antineoplastic_and_bone_targeted_drug():
-    q = (
-        PREFIX
-        + """
-    SELECT ?drug WHERE {
-      VALUES ?top { h2n:AntineoplasticDrug h2n:BoneTargetedAgent }
-      ?drug a/rdfs:subClassOf* ?top .
-      FILTER NOT EXISTS {
-        ?ci a h2n:Contraindication ; h2n:action h2n:action-block ;
-            h2n:triggeredByCondition h2n:cond-pregnancy ."""
-        + COVERS
-        + """
-      }
-    }"""
-    )
-    rows = list(kb().query(q))
-    assert rows == [], [str(r[0]) for r in rows]
-    n = len(
-        list(kb().query(PREFIX + "SELECT DISTINCT ?d WHERE { ?d a/rdfs:subClassOf* h2n:AntineoplasticDrug }"))
-    )
-    assert n >= 40
+# ESMO 2013 (Peccatori et al.) and Amant et al. Lancet 2012: no chemotherapy in the first trimester;
+# from gestational week 14 anthracycline-based (AC/EC/FEC) and taxane-based chemotherapy is possible;
+# endocrine therapy, targeted agents, immunotherapy, ADCs and bone-targeted agents are not given in pregnancy.
+PREGNANCY_CHEMOTHERAPY = {"doxorubicin", "epirubicin", "cyclophosphamide", "paclitaxel", "docetaxel", "fluorouracil"}
+
+
+def _all_drugs(top: str) -> set[str]:
+    q = PREFIX + "SELECT DISTINCT ?l WHERE { ?d a/rdfs:subClassOf* ?top ; rdfs:label ?l }"
+    return {str(r[0]) for r in kb().query(q, initBindings={"top": H2N[top]})}
+
+
+def test_pregnancy_blocks_every_drug_in_the_first_trimester_and_when_the_trimester_is_unknown():
+    drugs = _all_drugs("AntineoplasticDrug") | _all_drugs("BoneTargetedAgent")
+    assert len(drugs) >= 40
+    for trimester in ("pregnancy-first-trimester", "pregnancy-trimester-unknown"):
+        missing = [d for d in drugs if not blocked_in_states(["pregnant", trimester], d)]
+        assert missing == [], (trimester, missing)
+
+
+def test_pregnancy_second_trimester_only_anthracycline_and_taxane_chemotherapy():
+    drugs = _all_drugs("AntineoplasticDrug") | _all_drugs("BoneTargetedAgent")
+    states = ["pregnant", "pregnancy-second-or-third-trimester"]
+    open_ = {d for d in drugs if not blocked_in_states(states, d)}
+    assert open_ == PREGNANCY_CHEMOTHERAPY
+    for name in ("trastuzumab deruxtecan", "letrozole", "tamoxifen", "goserelin", "pembrolizumab",
+                 "palbociclib", "zoledronic acid", "denosumab", "capecitabine"):
+        assert blocked_in_states(states, name), name
 
 
 @pytest.mark.parametrize("name", ["alpelisib", "capivasertib", "inavolisib"])
@@ -270,6 +296,14 @@ def test_type2_diabetes():
         ("crclMlMin", "25", "anastrozole", set()),
         ("crclMlMin", "45", "talazoparib", {"caution"}),
         ("crclMlMin", "25", "denosumab", {"caution"}),
+        # Aredia: not recommended in severe renal impairment; Bondronat SmPC 4.2: 2 mg below 30,
+        # 4 mg at 30-49; Bonefos SmPC 4.3: contraindicated below 10, half dose at 10-30.
+        ("crclMlMin", "29", "pamidronate", {"block"}),
+        ("crclMlMin", "31", "pamidronate", set()),
+        ("crclMlMin", "25", "ibandronate", {"caution"}),
+        ("crclMlMin", "45", "ibandronate", {"caution"}),
+        ("crclMlMin", "9", "clodronate", {"block"}),
+        ("crclMlMin", "20", "clodronate", {"caution"}),
         ("calciumMgDl", "8.0", "denosumab", {"block"}),
         ("calciumMgDl", "8.0", "zoledronic acid", {"block"}),
         ("calciumMgDl", "8.0", "ibandronate", {"block"}),
