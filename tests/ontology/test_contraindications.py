@@ -24,7 +24,7 @@ STATUSES = {"verified", "label knowledge, not re-read", "unverified", "expert op
 def kb() -> rdflib.Graph:
     g = rdflib.Graph()
     for name in ("core.ttl", "states.ttl", "drugs.ttl", "contraindications.ttl", "interactions.ttl",
-                 "organs.ttl"):
+                 "organs.ttl", "history.ttl", "sources.ttl"):
         g.parse(ONTOLOGY / name)
     return g
 
