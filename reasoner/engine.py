@@ -328,7 +328,8 @@ class Engine:
             rule = kb.rules.get(rule_iri)
             if rule is None or rule.continues_current:
                 continue
-            reasons, cautions, lowered = self._criteria_outcome(rule, statuses.get(rule_iri, []), jurisdiction)
+            reasons, cautions, lowered = self._criteria_outcome(rule, statuses.get(rule_iri, []), jurisdiction,
+                                                               inf.unknown_facets)
             if p.history_incomplete and kb.rule_criteria.get(rule_iri, frozenset()) & kb.history_criteria:
                 # fail closed: what depends on an incomplete treatment history is unknown
                 reasons = [*reasons, self._reason("MISSING_DATA", HISTORY_INCOMPLETE_TEXT)]
@@ -466,7 +467,7 @@ class Engine:
         contraindicated, or endocrine therapy together with chemotherapy, is a reason to change.
         """
         inf_drugs = inf.current_drugs
-        reasons, cautions, _ = self._criteria_outcome(rule, statuses, jurisdiction)
+        reasons, cautions, _ = self._criteria_outcome(rule, statuses, jurisdiction, inf.unknown_facets)
         if not reasons:
             endorsing, missing = endorsement
             reasons = [Reason("CONTRAINDICATION", f"{d} (current regimen): {t}")
@@ -561,7 +562,8 @@ class Engine:
         return narrowed if covered == current_set else None
 
     def _criteria_outcome(self, rule: Rule, statuses: list[tuple[str, str]],
-                          jurisdiction: str | None = None) -> tuple[list[Reason], list[str], bool]:
+                          jurisdiction: str | None = None, unknown_facets: frozenset[str] = frozenset()
+                          ) -> tuple[list[Reason], list[str], bool]:
         """The reasons a rule fails, the cautions its criteria add, and whether its preference is lowered.
 
         A criterion scoped to a jurisdiction (``h2n:criterionJurisdiction``) applies only there; with
@@ -593,12 +595,12 @@ class Engine:
                     lowered = lowered or criterion.lowers_preference
                     cautions.append(criterion.fail_text)
                 elif status == "unknown":  # never read as met: say what is missing
-                    cautions.append(criterion.unknown_caution or criterion.missing_text)
+                    cautions.append(criterion.caution_for(unknown_facets) or criterion.missing_text)
                 continue
             if status == "unknown":
                 if criterion.negated and (criterion.unknown_caution or rule.kind == "AdviceRule"):
                     if criterion.unknown_caution and rule.kind == "Recommendation":
-                        cautions.append(criterion.unknown_caution)
+                        cautions.append(criterion.caution_for(unknown_facets))
                     continue
                 reasons.append(self._reason("MISSING_DATA", criterion.missing_text))
             else:
@@ -676,11 +678,15 @@ class Engine:
         if jurisdiction in rule.endorsed_in:
             return None
         statuses = [a for a in rule.approvals if a.get("agency") == agency]
+        # Only a verified approval counts: an approval marked unverified (status "unverified") is
+        # not read as approved; the option is then kept only where a guideline endorses it.
         if any(a.get("status") == "approved" for a in statuses):
             return None
         detail = ", ".join(
             f"{a.get('status')}{' ' + a['date'] if a.get('date') else ''}" for a in statuses
         ) or "no approval recorded"
+        if any(a.get("status") == "unverified" for a in statuses):
+            detail += "; an approval is recorded but not verified, so it is not counted: check the current label"
         return Reason("CRITERION_NOT_MET", f"not approved or guideline-endorsed in the {jurisdiction} "
                       f"({agency}: {detail})")
 
@@ -750,7 +756,7 @@ class Engine:
                 if status == "met":
                     text = c.label
                 elif status == "unknown" and c.negated and c.unknown_caution:
-                    status, text = "assumed", c.unknown_caution
+                    status, text = "assumed", c.caution_for(p.inference.unknown_facets)
                 elif status == "unknown":
                     text = c.missing_text
                 else:
@@ -820,10 +826,15 @@ class Engine:
         validation += p.extra_validation
         if not validation:
             validation = (ValidationEntry("violation", "", "the record could not be read"),)
-        classification = p.inference.classification() if p.inference else {
-            "subtype": None, "her2_category": None, "er_low": None, "line": None,
-            "endocrine_resistance": None, "visceral_crisis": None,
-        }
+        # Only what was derived: an out-of-scope record (HER2-positive) gets no HER2-negative
+        # classification at all; an invalid one keeps what inference derived, never a default.
+        empty = {"subtype": None, "her2_category": None, "er_low": None, "line": None,
+                 "endocrine_resistance": None, "visceral_crisis": None}
+        classification = dict(empty)
+        if p.inference is not None and p.status != "out_of_scope":
+            classification = p.inference.classification()
+            if p.inference.subtype is None:
+                classification["endocrine_resistance"] = None  # not derived without a subtype
         return Result(
             patient=p.patient_id, status=p.status, knowledge_base=self._kb_info(()),
             classification=classification, advice=tuple(sorted(p.extra_advice, key=lambda a: a.code)),

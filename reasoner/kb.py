@@ -63,6 +63,21 @@ class Criterion:
     jurisdiction: str | None = None  # the label jurisdiction it comes from (US, EU); None: everywhere
     soft: bool = False  # failing it adds a caution instead of excluding the option
     lowers_preference: bool = False  # a failing soft criterion also lowers the preference
+    state_facets: tuple[tuple[str, str], ...] = ()  # (state label, facet local name) of its states
+
+    def caution_for(self, unknown_facets) -> str | None:
+        """The unknown-caution for a patient: ``{missing}`` names the states whose fact is not
+        recorded for this patient (not every state of the criterion), so a caution never says a
+        recorded fact is missing."""
+        text = self.unknown_caution
+        if not text or "{missing}" not in text:
+            return text
+        labels = [label for label, facet in self.state_facets if facet in unknown_facets] \
+            or [label for label, _ in self.state_facets]
+        missing = " or ".join(dict.fromkeys(labels)) or self.label
+        if text.startswith("{missing}"):
+            missing = missing[:1].upper() + missing[1:]
+        return text.replace("{missing}", missing)
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,31 @@ class ContraindicationInfo:
     kind: str
     section: str | None
     sources: tuple[str, ...]
+
+
+UNVERIFIED_APPROVAL_NOTE = (
+    "the knowledge base records this status but it could not be verified against the agency's "
+    "records (h2n:verificationStatus \"unverified\"): check the current label"
+)
+
+
+def _approval_item(row: dict) -> dict:
+    """An approval as the result shows it. An approval marked unverified is never shown as
+    "approved": its status is "unverified" and a note says what was recorded; a verified approval
+    whose date is unverified is shown without the date."""
+    verification = (row.get("verification") or "verified").strip().lower()
+    status = row.get("status")
+    date = None if row.get("date") is None else str(row["date"])
+    item = {"agency": row.get("agency"), "status": status, "date": date}
+    if verification == "unverified" and status == "approved":
+        item["status"] = "unverified"
+        item["note"] = f"recorded as approved{' (' + date + ')' if date else ''}; {UNVERIFIED_APPROVAL_NOTE}"
+    elif verification == "date unverified":
+        item["date"] = None
+        item["note"] = "the approval date could not be verified"
+    elif verification not in ("verified", ""):
+        item["note"] = f"verification: {verification}"
+    return item
 
 
 def _group(rows, key):
@@ -253,6 +293,10 @@ class KnowledgeBase:
             comps.sort(key=lambda c: (c.order, c.role))
             self.regimens[regimen] = Regimen(regimen, self.labels.get(regimen, local_name(regimen)), tuple(comps))
 
+        state_facets: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for r in self._q("""SELECT ?c ?label ?facet WHERE { ?c h2n:state ?s . ?s rdfs:label ?label ;
+                h2n:facet ?facet }"""):
+            state_facets[r["c"]].add((r["label"], local_name(r["facet"]).removeprefix("facet-")))
         self.criteria: dict[str, Criterion] = {}
         for r in self._q("""SELECT ?c ?label ?fail ?missing ?code ?neg ?caution ?jur ?soft ?lowers WHERE {
                 ?c a ?kind . ?kind rdfs:subClassOf* h2n:Criterion .
@@ -262,6 +306,8 @@ class KnowledgeBase:
                 OPTIONAL { ?c h2n:criterionJurisdiction ?jur } OPTIONAL { ?c h2n:softCriterion ?soft }
                 OPTIONAL { ?c h2n:lowersPreference ?lowers } }"""):
             label = r.get("label") or local_name(r["c"])
+            if r["c"] in self.criteria:
+                continue
             self.criteria[r["c"]] = Criterion(
                 iri=r["c"], label=label,
                 fail_text=r.get("fail") or f"criterion not met: {label}",
@@ -272,6 +318,7 @@ class KnowledgeBase:
                 jurisdiction=r.get("jur"),
                 soft=bool(r.get("soft")),
                 lowers_preference=bool(r.get("lowers")),
+                state_facets=tuple(sorted(state_facets.get(r["c"], ()))),
             )
 
         #: every criterion each rule names (a criterion without a status row excludes the rule)
@@ -329,9 +376,9 @@ class KnowledgeBase:
         evidence = _group(self._q("""SELECT ?r ?ev ?src ?trial ?level WHERE { ?r h2n:hasEvidence ?ev .
             OPTIONAL { ?ev h2n:evidenceSource ?src } OPTIONAL { ?ev h2n:trial ?trial }
             OPTIONAL { ?ev h2n:evidenceLevel ?level } }"""), "r")
-        approvals = _group(self._q("""SELECT ?r ?ap ?agency ?status ?date WHERE { ?r h2n:hasApproval ?ap .
+        approvals = _group(self._q("""SELECT ?r ?ap ?agency ?status ?date ?verification WHERE { ?r h2n:hasApproval ?ap .
             OPTIONAL { ?ap h2n:agency ?agency } OPTIONAL { ?ap h2n:approvalStatus ?status }
-            OPTIONAL { ?ap h2n:approvalDate ?date } }"""), "r")
+            OPTIONAL { ?ap h2n:approvalDate ?date } OPTIONAL { ?ap h2n:verificationStatus ?verification } }"""), "r")
         seen: set[str] = set()
         for r in rule_rows:
             iri = r["r"]
@@ -346,7 +393,7 @@ class KnowledgeBase:
                     ev.append(item)
             ap = []
             for a in sorted(approvals.get(iri, []), key=lambda a: (a.get("agency") or "", str(a.get("date") or ""))):
-                item = {"agency": a.get("agency"), "status": a.get("status"), "date": None if a.get("date") is None else str(a["date"])}
+                item = _approval_item(a)
                 if item not in ap:
                     ap.append(item)
             self.rules[iri] = Rule(

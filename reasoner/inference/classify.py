@@ -494,9 +494,9 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     specimen = receptors.get("specimen")
     if specimen is None:
         unknown.add("specimen")
-    elif (setting == "metastatic" and specimen == "metastasis") or (
-        setting == "locoregional_recurrence" and specimen == "recurrence"
-    ) or setting == "early":
+    elif (setting in ("metastatic", "locoregional_recurrence") and specimen in ("metastasis", "recurrence")) \
+            or setting == "early":
+        # The recurrence or a metastasis itself was biopsied (either is the current disease): no REBIOPSY.
         states.add("current-disease-biopsied")
 
     metastatic = record.get("metastatic") or {}
