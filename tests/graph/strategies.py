@@ -130,6 +130,12 @@ def records(draw):
     ths = draw(st.lists(therapy(), max_size=3))
     if setting == "early":
         ths = [t for t in ths if t["setting"] != "metastatic"]
+    if setting == "metastatic":  # valid: a metastatic-setting therapy starts at most 31 days before the diagnosis
+        import datetime as _dt
+
+        earliest = _dt.date.fromisoformat(r["metastatic"]["diagnosis_date"]) - _dt.timedelta(days=31)
+        ths = [t for t in ths if t["setting"] != "metastatic" or "start" not in t
+               or _dt.date.fromisoformat(t["start"]) >= earliest]
     if ths:
         r["therapies"] = ths
     conds = draw(
