@@ -143,22 +143,18 @@ UNVERIFIED_APPROVAL_NOTE = (
 
 
 def _approval_item(row: dict) -> dict:
-    """An approval as the result shows it. An approval marked unverified is never shown as
-    "approved": its status is "unverified" and a note says what was recorded; a verified approval
-    whose date is unverified is shown without the date."""
+    """An approval as the result shows it (agency, status, date: the keys of the contract and of
+    the Parquet schema). An approval marked unverified is never shown as "approved": its status is
+    "unverified" (UNVERIFIED_APPROVAL_NOTE says what that means); a verified approval whose date is
+    unverified is shown without the date."""
     verification = (row.get("verification") or "verified").strip().lower()
     status = row.get("status")
     date = None if row.get("date") is None else str(row["date"])
-    item = {"agency": row.get("agency"), "status": status, "date": date}
     if verification == "unverified" and status == "approved":
-        item["status"] = "unverified"
-        item["note"] = f"recorded as approved{' (' + date + ')' if date else ''}; {UNVERIFIED_APPROVAL_NOTE}"
+        status = "unverified"
     elif verification == "date unverified":
-        item["date"] = None
-        item["note"] = "the approval date could not be verified"
-    elif verification not in ("verified", ""):
-        item["note"] = f"verification: {verification}"
-    return item
+        date = None
+    return {"agency": row.get("agency"), "status": status, "date": date}
 
 
 def _group(rows, key):

@@ -70,8 +70,6 @@ def test_out_of_scope_carries_no_classification(kb):
 def test_unverified_approval_is_never_shown_as_approved(kb):
     unverified = [(rule.id, a) for rule in kb.rules.values() for a in rule.approvals if a["status"] == "unverified"]
     assert unverified, "the knowledge base marks some approvals unverified"
-    for _, a in unverified:
-        assert "not be verified" in a["note"]
     rule = kb.rules[kb.term("rec-m-hr-03-ofs")]
     fda = [a for a in rule.approvals if a["agency"] == "FDA"]
     assert fda and all(a["status"] != "approved" for a in fda)
