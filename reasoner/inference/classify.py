@@ -203,6 +203,23 @@ CURRENT_THERAPY_SETTINGS = {
 }
 
 
+def _concurrent_same_class(current: list[_Therapy], drugs: DrugClasses) -> bool:
+    """Whether two ongoing regimens hold two different drugs of the same most specific drug class."""
+    def specific(drug: str) -> frozenset[str]:
+        classes = drugs.classes.get(drug, frozenset())
+        sizes = {c: sum(1 for members in drugs.classes.values() if c in members) for c in classes}
+        smallest = min(sizes.values(), default=0)
+        return frozenset(c for c, n in sizes.items() if n == smallest)
+
+    for i, first in enumerate(current):
+        for second in current[i + 1:]:
+            for a in first.drugs - second.drugs:
+                for b in second.drugs - first.drugs:
+                    if specific(a) & specific(b):
+                        return True
+    return False
+
+
 def _current_regimen(record: Mapping, setting: str | None, therapies: list[_Therapy]) -> list[_Therapy]:
     """The therapies the patient is on now for the disease the decision is for.
 
@@ -643,6 +660,12 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     # Its anticancer drugs only: an ongoing bone-targeted agent is supportive care, not a regimen.
     current = [t for t in _current_regimen(record, setting, therapies)
                if any(drugs.has(d, ANTINEOPLASTIC) for d in t.drugs)]
+    if _concurrent_same_class(current, drugs):
+        # Two ongoing regimens with two different drugs of the same class (two CDK4/6 inhibitors, two
+        # aromatase inhibitors, ...): the record contradicts itself about what she is on now. Fail
+        # closed: the current regimen is unknown and every drug she is on counts as given.
+        unknown.add("current-regimen")
+        current = []
     if not current and any(t.ongoing and t.end_reason is None and not t.setting for t in therapies):
         unknown.add("current-regimen")  # an ongoing therapy whose setting is unknown may be the current one
     current_working = bool(current) and not any(t.progressed for t in current)
