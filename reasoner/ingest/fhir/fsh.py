@@ -237,7 +237,7 @@ def parse_fsh(text: str, source: str = "<fsh>") -> tuple[dict[str, FshInstance],
 # --------------------------------------------------------------------------- typing from the models
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _model(type_name: str) -> Any:
     from fhir.resources.R4B import get_fhir_model_class
 
@@ -254,7 +254,7 @@ class _Kind:
     model: Any  # the model class for complex types, else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _field_kind(model: Any, name: str) -> _Kind | None:
     if model is None:
         return None
