@@ -49,7 +49,9 @@ def test_identifier_properties_are_declared_annotation_properties(graph):
     for prop in PATTERNS:
         assert (prop, RDF.type, rdflib.OWL.AnnotationProperty) in graph, prop
         assert graph.value(prop, rdflib.RDFS.label) is not None, prop
-        assert graph.value(prop, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#definition")) is not None, prop
+        assert (
+            graph.value(prop, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#definition")) is not None
+        ), prop
 
 
 def test_every_identifier_is_well_formed_and_on_a_source(graph):
