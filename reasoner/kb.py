@@ -243,7 +243,7 @@ class KnowledgeBase:
             r["s"]: r["n"] for r in self._q("SELECT ?s ?n WHERE { ?s skos:notation ?n }")
         }
         drug_rows = self._q("""SELECT ?drug ?label ?cls WHERE {
-            ?drug a ?type ; rdfs:label ?label . ?type rdfs:subClassOf* ?cls . ?cls rdfs:subClassOf* h2n:Drug }""")
+            ?drug a h2n:Drug , ?cls ; rdfs:label ?label }""")
         classes: dict[str, set[str]] = defaultdict(set)
         self.drug_iris: dict[str, str] = {}
         for r in drug_rows:

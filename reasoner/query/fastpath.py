@@ -120,8 +120,7 @@ class CompiledKnowledge:
     def __init__(self, backend) -> None:
         select = lambda body: backend.select(_Q + body)  # noqa: E731 - local shorthand
         self.drug_classes: dict[str, set[str]] = defaultdict(set)
-        for r in select("""SELECT ?drug ?class WHERE { ?drug a ?type . ?type rdfs:subClassOf* ?class .
-                           ?class rdfs:subClassOf* h2n:Drug }"""):
+        for r in select("SELECT ?drug ?class WHERE { ?drug a h2n:Drug , ?class }"):
             self.drug_classes[r["drug"]].add(r["class"])
         self.labels = {r["s"]: r["l"] for r in select("SELECT ?s ?l WHERE { ?s rdfs:label ?l }")}
         self.state_facet = {r["s"]: r["f"] for r in select("SELECT ?s ?f WHERE { ?s h2n:facet ?f }")}
