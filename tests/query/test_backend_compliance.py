@@ -1,9 +1,13 @@
-"""Every query of queries/ gives identical rows on rdflib, pyoxigraph and a live SPARQL endpoint.
+"""Every query of queries/ gives identical rows on rdflib, pyoxigraph, a live Oxigraph endpoint and Virtuoso.
 
 The data: the knowledge base + the acceptance patients (tests/acceptance/cases/*.json) with
 everything inferred for them and their results (h2n:hasOption, as ``her2neg serve`` writes them).
-The endpoint is a real ``oxigraph serve`` (PyPI ``oxigraph``) started here on 127.0.0.1 and a free
-port, with its store in a temporary directory, and stopped at the end.
+The endpoints are real servers started here on 127.0.0.1 and free ports, with their stores in
+temporary directories, and stopped at the end: ``oxigraph serve`` (PyPI ``oxigraph``) and
+OpenLink Virtuoso 7 (Debian ``virtuoso-opensource``, installed by ``.ci/run``; see
+tests/query/virtuoso.py). Both are queried through the SPARQL 1.1 Protocol by
+:class:`~reasoner.query.endpoint.SparqlEndpointBackend`, with the graphs named by
+``default-graph-uri``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from reasoner.query.backends import OxigraphBackend, RdflibBackend
 from reasoner.query.catalog import catalog
 from reasoner.query.endpoint import SparqlEndpointBackend
 from reasoner.serve import cohort_triples, free_port, oxigraph_command, wait_until_up
+from tests.query import virtuoso
 
 CASES = sorted((Path(__file__).resolve().parents[1] / "acceptance" / "cases").glob("*.json"))
 GRAPH = "urn:her2neg:test:acceptance"
@@ -50,12 +55,26 @@ def endpoint(kb, triples, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def backends(kb, triples, endpoint):
+def virtuoso_endpoint(kb, triples, tmp_path_factory):
+    assert virtuoso.available(), f"Virtuoso is not installed: {virtuoso.INSTALL_HINT}"
+    server = virtuoso.VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
+    server.start()
+    try:
+        backend = SparqlEndpointBackend(server.query_url)
+        server.load_files(kb.files, backend.kb_graph)
+        server.load(triples, GRAPH)
+        yield backend
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def backends(kb, triples, endpoint, virtuoso_endpoint):
     ox_backend = OxigraphBackend(kb.files)
     rdf_backend = RdflibBackend(kb.files)
     for b in (ox_backend, rdf_backend):
         b.add_patient_triples(GRAPH, triples)
-    return {"oxigraph": ox_backend, "rdflib": rdf_backend, "endpoint": endpoint}
+    return {"oxigraph": ox_backend, "rdflib": rdf_backend, "endpoint": endpoint, "virtuoso": virtuoso_endpoint}
 
 
 def _normalised(rows):
@@ -74,6 +93,14 @@ def test_same_rows_on_every_backend(backends, name):
     results = {label: _normalised(b.select(text, graphs=[GRAPH], bindings=bindings)) for label, b in backends.items()}
     assert results["oxigraph"] == results["rdflib"], f"{name}: oxigraph and rdflib differ"
     assert results["oxigraph"] == results["endpoint"], f"{name}: oxigraph and the endpoint differ"
+    assert results["oxigraph"] == results["virtuoso"], f"{name}: oxigraph and Virtuoso differ"
+
+
+def test_virtuoso_is_really_virtuoso(backends):
+    """The fourth engine is a distinct implementation: Virtuoso's own SQL functions answer."""
+    rows = backends["virtuoso"].select(
+        "SELECT (<bif:sys_stat>('st_dbms_name') AS ?name) WHERE {}")
+    assert "Virtuoso" in str(rows[0]["name"])
 
 
 def test_the_data_is_not_trivial(backends):
