@@ -20,7 +20,8 @@ from typing import Any
 from rdflib import Literal
 
 from reasoner.errors import KnowledgeBaseError
-from reasoner.vocab import H2N
+from reasoner.query.catalog import get_query
+from reasoner.vocab import H2N, local_name
 
 __all__ = ["CompiledKnowledge", "PatientFacts", "compile_knowledge"]
 
@@ -31,24 +32,15 @@ CURATIVE_EXPOSURE = str(H2N.curativeExposure)
 CURATIVE_CLASS = str(H2N.curativeDrugClass)
 DAYS_TO_RELAPSE = str(H2N.daysToRelapse)
 
-_Q = """PREFIX h2n: <https://w3id.org/her2neg/kb/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
-ET_CHEMO_TEXT = (
-    "therapies[{i}] combines endocrine therapy ({et}) with chemotherapy ({chemo}): endocrine therapy and "
-    "chemotherapy should not be given together outside trials (ESO-ESMO ABC)."
-)
-ET_CHEMO_OVERLAP_TEXT = (
-    "therapies[{i1}] ({et}) overlaps in time with therapies[{i2}] ({chemo}): endocrine therapy and "
-    "chemotherapy should not be given together outside trials (ESO-ESMO ABC)."
-)
+_BOUNDS = {"minInclusive": "minI", "minExclusive": "minE", "maxInclusive": "maxI", "maxExclusive": "maxE"}
 
-CURRENT_ET_CHEMO_TEXT = (
-    "The current treatment combines endocrine therapy ({et}) with chemotherapy ({chemo}), both ongoing: "
-    "endocrine therapy and chemotherapy should not be given together outside trials (ESO-ESMO ABC); review "
-    "the current regimen."
-)
+
+def _fill(template: str, **values: Any) -> str:
+    """A message template of the knowledge base with its {name} placeholders filled (as the queries'
+    REPLACE(?template, "\\{name\\}", STR(?value)) does)."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
 
 
 @dataclass
@@ -118,59 +110,53 @@ class CompiledKnowledge:
     """The knowledge base's criteria, rules, contraindications and drug classes, read once."""
 
     def __init__(self, backend) -> None:
-        select = lambda body: backend.select(_Q + body)  # noqa: E731 - local shorthand
+        # Every fact is read by a named query of queries/kb/ (run on every engine by the compliance test).
+        select = lambda name: backend.select(get_query(name).text)  # noqa: E731 - local shorthand
         self.drug_classes: dict[str, set[str]] = defaultdict(set)
-        for r in select("SELECT ?drug ?class WHERE { ?drug a h2n:Drug , ?class }"):
-            self.drug_classes[r["drug"]].add(r["class"])
-        self.labels = {r["s"]: r["l"] for r in select("SELECT ?s ?l WHERE { ?s rdfs:label ?l }")}
-        self.state_facet = {r["s"]: r["f"] for r in select("SELECT ?s ?f WHERE { ?s h2n:facet ?f }")}
+        for r in select("kb-drugs"):
+            self.drug_classes[r["drug"]].add(r["cls"])
+        self.labels = {r["s"]: r["label"] for r in select("kb-labels")}
+        self.state_facet = {r["state"]: r["facet"] for r in select("kb-state-facets")}
+        #: the record warnings (ontology/advice.ttl): local name -> (code, message template)
+        self.warning_texts = {local_name(r["warning"]): (r["code"], r["template"]) for r in select("kb-warnings")}
 
         self.criteria: dict[str, _Criterion] = {}
-        for r in select("""SELECT ?c ?kind WHERE { ?c a ?kind .
-                VALUES ?kind { h2n:StateCriterion h2n:NumericCriterion h2n:ExposureCriterion h2n:IntervalCriterion
-                               h2n:UnknownFacetCriterion } }"""):
-            if r["c"] in self.criteria:
-                raise KnowledgeBaseError(f"criterion {r['c']} has more than one kind: the fast path cannot evaluate it")
-            self.criteria[r["c"]] = _Criterion(kind=r["kind"].rsplit("/", 1)[-1])
-        for r in select("SELECT ?c ?v WHERE { ?c h2n:negated ?v }"):
-            if r["c"] in self.criteria:
-                self.criteria[r["c"]].negated = bool(r["v"])
-        for r in select("SELECT ?c ?s WHERE { ?c h2n:state ?s }"):
-            if r["c"] in self.criteria:
-                self.criteria[r["c"]].states.add(r["s"])
-        for r in select("SELECT ?c ?q WHERE { ?c a h2n:NumericCriterion ; h2n:quantity ?q }"):
-            self.criteria[r["c"]].quantity = r["q"]
-        for key, prop in (("minI", "minInclusive"), ("minE", "minExclusive"),
-                          ("maxI", "maxInclusive"), ("maxE", "maxExclusive")):
-            for kind in ("NumericCriterion", "IntervalCriterion"):
-                for r in select(f"SELECT ?c ?v WHERE {{ ?c a h2n:{kind} ; h2n:{prop} ?v }}"):
-                    self.criteria[r["c"]].bounds[key] = r["v"]
-        for r in select("""SELECT ?c ?p WHERE { ?c a h2n:ExposureCriterion ; h2n:exposureKind ?k .
-                           ?k h2n:exposureProperty ?p }"""):
-            self.criteria[r["c"]].exposure_property = r["p"]
-        for r in select("SELECT ?c ?d WHERE { ?c a h2n:ExposureCriterion ; h2n:exposureDrug ?d }"):
-            self.criteria[r["c"]].drugs.add(r["d"])
-        for kind in ("ExposureCriterion", "IntervalCriterion"):
-            for r in select(f"SELECT ?c ?k WHERE {{ ?c a h2n:{kind} ; h2n:appliesToDrugClass ?k }}"):
-                self.criteria[r["c"]].classes.add(r["k"])
-        for r in select("SELECT ?c ?f WHERE { ?c a h2n:UnknownFacetCriterion ; h2n:criterionFacet ?f }"):
-            self.criteria[r["c"]].facet = r["f"]
+        for r in select("kb-criterion-facts"):
+            c = self.criteria.setdefault(r["criterion"], _Criterion(kind=local_name(r["kind"])))
+            if c.kind != local_name(r["kind"]):
+                raise KnowledgeBaseError(f"criterion {r['criterion']} has more than one kind: the fast path cannot evaluate it")
+            prop, value = local_name(r.get("property") or ""), r.get("value")
+            if prop == "negated":
+                c.negated = bool(value)
+            elif prop == "state":
+                c.states.add(value)
+            elif prop == "quantity" and c.kind == "NumericCriterion":
+                c.quantity = value
+            elif prop in _BOUNDS and c.kind in ("NumericCriterion", "IntervalCriterion"):
+                c.bounds[_BOUNDS[prop]] = value
+            elif prop == "exposureProperty" and c.kind == "ExposureCriterion":
+                c.exposure_property = value
+            elif prop == "exposureDrug" and c.kind == "ExposureCriterion":
+                c.drugs.add(value)
+            elif prop == "appliesToDrugClass" and c.kind in ("ExposureCriterion", "IntervalCriterion"):
+                c.classes.add(value)
+            elif prop == "criterionFacet" and c.kind == "UnknownFacetCriterion":
+                c.facet = value
 
         self.rules: dict[str, dict[str, Any]] = {}
-        for r in select("""SELECT ?rule ?kind ?setting ?subtype WHERE { ?rule a ?kind ;
-                h2n:forSetting ?setting ; h2n:forSubtype ?subtype .
-                VALUES ?kind { h2n:Recommendation h2n:AdviceRule } }"""):
+        for r in select("kb-rule-scope"):
             rule = self.rules.setdefault(r["rule"], {"kind": r["kind"], "settings": set(), "subtypes": set(),
                                                      "criteria": set()})
             rule["settings"].add(r["setting"])
             rule["subtypes"].add(r["subtype"])
-        for r in select("SELECT ?rule ?c WHERE { ?rule h2n:hasCriterion ?c }"):
+        for r in select("kb-rule-criteria"):
             if r["rule"] in self.rules:
-                if r["c"] not in self.criteria:  # fail closed: never drop a criterion it cannot read
+                if r["criterion"] not in self.criteria:  # fail closed: never drop a criterion it cannot read
                     raise KnowledgeBaseError(
-                        f"criterion {r['c']} of {r['rule']} is of no kind the fast path understands",
-                        hint="use StateCriterion, NumericCriterion, ExposureCriterion or UnknownFacetCriterion")
-                self.rules[r["rule"]]["criteria"].add(r["c"])
+                        f"criterion {r['criterion']} of {r['rule']} is of no kind the fast path understands",
+                        hint="use StateCriterion, NumericCriterion, ExposureCriterion, IntervalCriterion or "
+                             "UnknownFacetCriterion")
+                self.rules[r["rule"]]["criteria"].add(r["criterion"])
 
         for rule in self.rules.values():
             rule["criteria"] = tuple(sorted(rule["criteria"]))
@@ -184,35 +170,39 @@ class CompiledKnowledge:
         for c in self.criteria.values():
             c.facets = {self.state_facet[s] for s in c.states if s in self.state_facet}
 
-        self.contraindications: dict[str, _Contraindication] = {}
-        for r in select("""SELECT ?ci ?action WHERE { ?ci a h2n:Contraindication ;
-                           h2n:action/skos:notation ?action }"""):
-            self.contraindications[r["ci"]] = _Contraindication(action=r["action"])
-        for r in select("SELECT ?ci ?d WHERE { ?ci a h2n:Contraindication ; h2n:appliesToDrug ?d }"):
-            self.contraindications[r["ci"]].drugs.add(r["d"])
         class_members: dict[str, set[str]] = defaultdict(set)
         for drug, classes in self.drug_classes.items():
-            for c in classes:
-                class_members[c].add(drug)
-        for r in select("SELECT ?ci ?k WHERE { ?ci a h2n:Contraindication ; h2n:appliesToDrugClass ?k }"):
-            self.contraindications[r["ci"]].drugs |= class_members.get(r["k"], set())
-        for prop, attr in (("triggeredByCondition", "conditions"), ("triggeredByState", "states"),
-                           ("triggeredByMedication", "medications")):
-            for r in select(f"SELECT ?ci ?t WHERE {{ ?ci a h2n:Contraindication ; h2n:{prop} ?t }}"):
-                getattr(self.contraindications[r["ci"]], attr).add(r["t"])
+            for cls in classes:
+                class_members[cls].add(drug)
         # Medication classes: every name (label or synonym) of a medication typed with the class.
         class_names: dict[str, set[str]] = defaultdict(set)
-        for r in select("""SELECT ?class ?name WHERE { ?med a ?class .
-                           { ?med rdfs:label ?name } UNION { ?med skos:altLabel ?name } }"""):
+        for r in select("kb-medication-class-names"):
             class_names[r["class"]].add(r["name"])
-        for r in select("SELECT ?ci ?k WHERE { ?ci a h2n:Contraindication ; h2n:triggeredByMedicationClass ?k }"):
-            self.contraindications[r["ci"]].medications |= class_names.get(r["k"], set())
-        for r in select("SELECT ?ci ?q WHERE { ?ci a h2n:Contraindication ; h2n:quantity ?q }"):
-            self.contraindications[r["ci"]].quantity = r["q"]
-        for key, prop in (("minI", "minInclusive"), ("minE", "minExclusive"),
-                          ("maxI", "maxInclusive"), ("maxE", "maxExclusive")):
-            for r in select(f"SELECT ?c ?v WHERE {{ ?c a h2n:Contraindication ; h2n:{prop} ?v }}"):
-                self.contraindications[r["c"]].bounds[key] = r["v"]
+        facts = select("kb-contraindication-facts")
+        # only a contraindication with an action matches (as in contraindicated-drugs.rq)
+        self.contraindications: dict[str, _Contraindication] = {
+            r["contraindication"]: _Contraindication(action=r["value"])
+            for r in facts if local_name(r["property"]) == "action"
+        }
+        attrs = {"triggeredByCondition": "conditions", "triggeredByState": "states",
+                 "triggeredByMedication": "medications"}
+        for r in facts:
+            ci = self.contraindications.get(r["contraindication"])
+            prop, value = local_name(r["property"]), r["value"]
+            if ci is None or prop == "action":
+                continue
+            if prop == "appliesToDrug":
+                ci.drugs.add(value)
+            elif prop == "appliesToDrugClass":
+                ci.drugs |= class_members.get(value, set())
+            elif prop in attrs:
+                getattr(ci, attrs[prop]).add(value)
+            elif prop == "triggeredByMedicationClass":
+                ci.medications |= class_names.get(value, set())
+            elif prop == "quantity":
+                ci.quantity = value
+            elif prop in _BOUNDS:
+                ci.bounds[_BOUNDS[prop]] = value
 
     # -- the queries ------------------------------------------------------------------------------
 
@@ -311,19 +301,20 @@ class CompiledKnowledge:
             bases = set(t.get(str(H2N.progressionBasis), []))
             marker = {str(H2N["basis-tumor-markers"]), str(H2N["basis-ctc"])}
             if bases & marker and not bases - marker:  # (marker_only)
+                code, template = self.warning_texts["warning-tumor-marker-only-progression"]
                 out["tumor-marker-only-progression"].append({
-                    "patient": p.iri, "code": "TUMOR_MARKER_ONLY_PROGRESSION", "therapyIndex": index,
-                    "message": f"therapies[{index}]: progression was established by tumour markers or circulating "
-                               "tumour cells alone; confirm by imaging or clinical assessment before changing "
-                               "treatment (ESO-ESMO ABC)."})
+                    "patient": p.iri, "code": code, "therapyIndex": index,
+                    "message": _fill(template, therapyIndex=index)})
             progression = t.get(str(H2N.progressionDate), [None])[0]
             marker_only = bool(bases & marker) and not bases - marker
             if progression is not None and end is None and not marker_only:
+                code, template = self.warning_texts["warning-continuing-after-progression"]
                 out["continuing-after-progression"].append({
-                    "patient": p.iri, "code": "CONTINUING_AFTER_PROGRESSION", "therapyIndex": index,
-                    "message": f"therapies[{index}] is still ongoing although the disease progressed on it on "
-                               f"{progression}: an ineffective therapy should not be continued."})
+                    "patient": p.iri, "code": code, "therapyIndex": index,
+                    "message": _fill(template, therapyIndex=index, progressionDate=progression)})
         seen = set()
+        et_chemo_code, same_text = self.warning_texts["warning-et-chemo-combination"]
+        overlap_text = self.warning_texts["warning-et-chemo-overlap"][1]
         for t1, i1, ets, _, s1, e1 in info:
             for t2, i2, _, chemos, s2, e2 in info:
                 if not ets or not chemos:
@@ -339,30 +330,30 @@ class CompiledKnowledge:
                 for et in ets:
                     for ch in chemos:
                         et_label, ch_label = self.labels.get(et, et), self.labels.get(ch, ch)
-                        message = (ET_CHEMO_TEXT.format(i=i1, et=et_label, chemo=ch_label) if same else
-                                   ET_CHEMO_OVERLAP_TEXT.format(i1=i1, et=et_label, i2=i2, chemo=ch_label))
+                        message = (_fill(same_text, therapyIndex=i1, endocrineDrug=et_label,
+                                         chemotherapyDrug=ch_label) if same else
+                                   _fill(overlap_text, endocrineTherapyIndex=i1, chemotherapyIndex=i2,
+                                         endocrineDrug=et_label, chemotherapyDrug=ch_label))
                         row = (min(i1, i2), message)
                         if row not in seen:
                             seen.add(row)
                             out["et-chemo-combination"].append({
-                                "patient": p.iri, "code": "ET_CHEMO_COMBINATION", "therapyIndex": row[0],
+                                "patient": p.iri, "code": et_chemo_code, "therapyIndex": row[0],
                                 "message": message})
         ongoing = set(p.values(str(H2N.ongoingDrug)))
         ongoing_et = [d for d in ongoing if endocrine in self.drug_classes.get(d, ()) and ofs not in self.drug_classes.get(d, ())]
         ongoing_chemo = [d for d in ongoing if chemo in self.drug_classes.get(d, ())]
+        current_code, current_text = self.warning_texts["warning-current-et-chemo-combination"]
         for et in ongoing_et:
             for ch in ongoing_chemo:
                 if et not in self.labels or ch not in self.labels:
                     continue
                 out["current-et-chemo-warning"].append({
-                    "patient": p.iri, "code": "CURRENT_ET_CHEMO_COMBINATION", "therapyIndex": -1,
-                    "message": CURRENT_ET_CHEMO_TEXT.format(et=self.labels[et], chemo=self.labels[ch])})
+                    "patient": p.iri, "code": current_code, "therapyIndex": -1,
+                    "message": _fill(current_text, endocrineDrug=self.labels[et], chemotherapyDrug=self.labels[ch])})
         if str(H2N["state-er-low"]) in set(p.values(str(H2N.hasState))):
-            out["er-low"].append({
-                "patient": p.iri, "code": "ER_LOW", "therapyIndex": -1,
-                "message": "ER is 1-10% (ER-low): endocrine therapy is an option but its benefit is uncertain, "
-                           "and the biology is often ER-negative-like; consider the chemotherapy and "
-                           "immunotherapy options of triple-negative disease too (ASCO/CAP 2020)."})
+            code, template = self.warning_texts["warning-er-low"]
+            out["er-low"].append({"patient": p.iri, "code": code, "therapyIndex": -1, "message": _fill(template)})
         return out
 
     def all_rows(self, iri: str, triples: Iterable[tuple]) -> dict[str, list[dict]]:
