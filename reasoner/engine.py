@@ -422,9 +422,8 @@ class Engine:
             if info is None or info.action != "block" or drug not in inf.ongoing:
                 continue
             text = _message(info.message, row)
-            warnings.append(Warning("CURRENT_REGIMEN_CONTRAINDICATED", (
-                f"{drug} is part of an ongoing regimen but is contraindicated for this patient: {text} "
-                "Review the current treatment.")))
+            code, template = kb.warning_texts["warning-current-regimen-contraindicated"]
+            warnings.append(Warning(code, template.replace("{drug}", drug).replace("{contraindication}", text)))
         for name in WARNING_QUERIES:
             for row in sorted(rows.get(name, []), key=lambda r: (r.get("therapyIndex") or 0, r["message"])):
                 warnings.append(Warning(row["code"], row["message"]))

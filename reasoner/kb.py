@@ -403,6 +403,10 @@ class KnowledgeBase:
                 superseded_text=current_rows.get(iri, {}).get("stext"),
             )
 
+        #: the record warnings (ontology/advice.ttl): local name -> (code, message template)
+        self.warning_texts: dict[str, tuple[str, str]] = {
+            local_name(r["warning"]): (r["code"], r["template"]) for r in self._q("kb-warnings")}
+
         self.contraindications: dict[str, ContraindicationInfo] = {}
         ci_sources = _group(self._q("kb-contraindication-sources"), "c")
         for r in self._q("kb-contraindications"):

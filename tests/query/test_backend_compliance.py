@@ -24,15 +24,35 @@ from reasoner.query.endpoint import SparqlEndpointBackend
 from reasoner.serve import cohort_triples, free_port, oxigraph_command, wait_until_up
 from tests.query import virtuoso
 
-CASES = sorted((Path(__file__).resolve().parents[1] / "acceptance" / "cases").glob("*.json"))
+ROOT = Path(__file__).resolve().parents[2]
+CASES = sorted((ROOT / "tests" / "acceptance" / "cases").glob("*.json"))
+EXAMPLES = sorted((ROOT / "examples" / "patients").glob("*.json"))
 GRAPH = "urn:her2neg:test:acceptance"
 BINDINGS = {"patients-eligible-for-drug": {"drug": "https://w3id.org/her2neg/kb/drug-letrozole"}}
 QUERIES = sorted(catalog())
+# On ribociclib + letrozole with a QTcF of 472 ms and diabetes: a current regimen with a blocking
+# contraindication (the examples have none), for queries/reports/current-regimen-contraindicated.rq.
+ONGOING_CONTRAINDICATED = {
+    "id": "compliance-ongoing-qtcf", "as_of": "2026-11-01", "sex": "female", "age": 71,
+    "menopausal_status": "postmenopausal", "setting": "metastatic",
+    "receptors": {"er_percent": 95, "pr_percent": 50, "her2_ihc": "0", "specimen": "metastasis"},
+    "metastatic": {"diagnosis_date": "2026-09-20", "de_novo": True, "sites": ["bone"]},
+    "labs": {"qtcf_ms": 472}, "conditions": ["diabetes_type2"],
+    "therapies": [{"drugs": ["letrozole", "ribociclib"], "setting": "metastatic", "start": "2026-10-01"}],
+}
 
 
 @pytest.fixture(scope="module")
 def triples(kb):
     records = [json.loads(p.read_text())["record"] for p in CASES]
+    # the examples add what the acceptance cases lack (every warning fires on some example)
+    ids = {r.get("id") for r in records}
+    for path in EXAMPLES:
+        record = json.loads(path.read_text())
+        if isinstance(record, dict) and record.get("id") not in ids:
+            ids.add(record.get("id"))
+            records.append(record)
+    records.append(ONGOING_CONTRAINDICATED)
     return list(cohort_triples(kb.engine, records))
 
 
@@ -106,6 +126,10 @@ def test_virtuoso_is_really_virtuoso(backends):
 def test_the_data_is_not_trivial(backends):
     rows = backends["endpoint"].select(catalog()["rules-in-scope"].text, graphs=[GRAPH])
     assert len({r["patient"] for r in rows}) >= 10
+    for name in ("et-chemo-combination", "tumor-marker-only-progression", "continuing-after-progression",
+                 "er-low", "contraindicated-drugs", "current-et-chemo-combination",
+                 "current-regimen-contraindicated", "missing-test-that-would-open-option"):
+        assert backends["virtuoso"].select(catalog()[name].text, graphs=[GRAPH]), f"{name}: no rows to compare"
     offered = backends["endpoint"].select(catalog()["patients-eligible-for-drug"].text, graphs=[GRAPH],
                                           bindings=BINDINGS["patients-eligible-for-drug"])
     assert offered, "letrozole is offered to some acceptance patient"
