@@ -192,18 +192,9 @@ def _evidence_line(evidence: list[dict]) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _population_rows(kb: Any) -> dict[str, frozenset[str]]:
-    from reasoner.kb import PREFIXES
+    from reasoner.query.catalog import get_query
 
-    rows = kb.backend.select(PREFIXES + """
-        SELECT ?rule ?text WHERE {
-          ?rule h2n:hasCriterion ?c . ?c a h2n:StateCriterion ; h2n:failText ?text .
-          FILTER EXISTS { ?c h2n:state ?any }
-          FILTER NOT EXISTS {
-            ?c h2n:state ?s .
-            FILTER NOT EXISTS { ?s h2n:describesPopulation true }
-            FILTER NOT EXISTS { ?s h2n:facet ?f . ?f h2n:describesPopulation true }
-          }
-        }""")
+    rows = kb.backend.select(get_query("kb-population-criteria").text)
     out: dict[str, set[str]] = {}
     for r in rows:
         out.setdefault(str(r["rule"]), set()).add(str(r["text"]))
