@@ -256,9 +256,22 @@ class KnowledgeBase:
             self.drug_iris[r["label"]] = r["drug"]
         self.drug_classes = DrugClasses({k: frozenset(v) for k, v in classes.items()})
         # The most specific class label of each drug (the role shown for a drug of the current regimen).
-        type_rows = self._q("""SELECT ?label ?typeLabel (COUNT(DISTINCT ?super) AS ?depth) WHERE {
-            ?drug a ?type ; rdfs:label ?label . ?type rdfs:label ?typeLabel ; rdfs:subClassOf* ?super .
-            ?super rdfs:subClassOf* h2n:Drug } GROUP BY ?label ?typeLabel""")
+        supers: dict[str, set[str]] = defaultdict(set)
+        for r in self._q("kb-class-hierarchy"):
+            supers[r["class"]].add(r["super"])
+        drug_class = str(H2N.Drug)
+
+        @functools.cache
+        def ancestors(cls: str) -> frozenset[str]:  # cls and every class above it
+            out = {cls}
+            for sup in supers.get(cls, ()):
+                out |= ancestors(sup)
+            return frozenset(out)
+
+        def depth(cls: str) -> int:  # the classes from cls up to h2n:Drug
+            return sum(1 for a in ancestors(cls) if drug_class in ancestors(a))
+
+        type_rows = [dict(r, depth=depth(r["type"])) for r in self._q("kb-drug-type-labels")]
         self.drug_type_labels: dict[str, str] = {}
         for r in sorted(type_rows, key=lambda r: (-int(r["depth"]), str(r["typeLabel"]))):
             self.drug_type_labels.setdefault(r["label"], r["typeLabel"])
@@ -293,13 +306,7 @@ class KnowledgeBase:
                 h2n:facet ?facet }"""):
             state_facets[r["c"]].add((r["label"], local_name(r["facet"]).removeprefix("facet-")))
         self.criteria: dict[str, Criterion] = {}
-        for r in self._q("""SELECT ?c ?label ?fail ?missing ?code ?neg ?caution ?jur ?soft ?lowers WHERE {
-                ?c a ?kind . ?kind rdfs:subClassOf* h2n:Criterion .
-                OPTIONAL { ?c rdfs:label ?label } OPTIONAL { ?c h2n:failText ?fail }
-                OPTIONAL { ?c h2n:missingText ?missing } OPTIONAL { ?c h2n:reasonCode ?code }
-                OPTIONAL { ?c h2n:negated ?neg } OPTIONAL { ?c h2n:unknownCaution ?caution }
-                OPTIONAL { ?c h2n:criterionJurisdiction ?jur } OPTIONAL { ?c h2n:softCriterion ?soft }
-                OPTIONAL { ?c h2n:lowersPreference ?lowers } }"""):
+        for r in self._q("kb-criteria"):
             label = r.get("label") or local_name(r["c"])
             if r["c"] in self.criteria:
                 continue
@@ -332,16 +339,13 @@ class KnowledgeBase:
 
         # Formulations of one molecule (h2n:activeMoiety) and the resistance rules.
         self.active_moiety: dict[str, str] = {}
-        for r in self._q("SELECT ?d ?m WHERE { ?d h2n:activeMoiety ?m }"):
+        for r in self._q("kb-active-moieties"):
             drug, moiety = self.labels.get(r["d"]), self.labels.get(r["m"])
             if drug and moiety:
                 self.active_moiety[drug] = moiety
-        rr_sources = _group(self._q("SELECT ?r ?v WHERE { ?r a h2n:ResistanceRule ; dcterms:source ?v }"), "r")
+        rr_sources = _group(self._q("kb-resistance-rule-sources"), "r")
         self.resistance_rules: list[ResistanceRule] = []
-        for r in self._q("""SELECT ?r ?scope ?cls ?days ?action ?message WHERE { ?r a h2n:ResistanceRule ;
-                h2n:resistanceScope/skos:notation ?scope ; h2n:message ?message .
-                OPTIONAL { ?r h2n:appliesToDrugClass ?cls } OPTIONAL { ?r h2n:curativeWithinDays ?days }
-                OPTIONAL { ?r h2n:resistanceAction/skos:notation ?action } } ORDER BY ?r"""):
+        for r in self._q("kb-resistance-rules"):
             self.resistance_rules.append(ResistanceRule(
                 iri=r["r"], scope=r["scope"], drug_class=local_name(r["cls"]) if r.get("cls") else None,
                 within_days=int(r["days"]) if r.get("days") is not None else None,
@@ -352,22 +356,15 @@ class KnowledgeBase:
         self.rules: dict[str, Rule] = {}
         rule_rows = self._q("kb-rules")
         multi = {
-            "rationale": _group(self._q("SELECT ?r ?v WHERE { ?r h2n:rationale ?v }"), "r"),
-            "caution": _group(self._q("SELECT ?r ?v WHERE { ?r a h2n:Recommendation ; h2n:caution ?v }"), "r"),
-            "source": _group(self._q("SELECT ?r ?v WHERE { ?r dcterms:source ?v }"), "r"),
-            "endorsed": _group(self._q("SELECT ?r ?v WHERE { ?r h2n:guidelineEndorsedIn ?v }"), "r"),
-            "supersedes": _group(self._q("SELECT ?r ?v WHERE { ?r h2n:supersedesIntent/skos:notation ?v }"), "r"),
+            "rationale": _group(self._q("kb-rationale"), "r"),
+            "caution": _group(self._q("kb-cautions"), "r"),
+            "source": _group(self._q("kb-rule-sources"), "r"),
+            "endorsed": _group(self._q("kb-endorsements"), "r"),
+            "supersedes": _group(self._q("kb-supersedes"), "r"),
         }
-        current_rows = {r["r"]: r for r in self._q("""SELECT ?r ?cur ?addons ?scode ?stext WHERE {
-            ?r a h2n:Recommendation . OPTIONAL { ?r h2n:continuesCurrentRegimen ?cur }
-            OPTIONAL { ?r h2n:keepsAddOns ?addons } OPTIONAL { ?r h2n:supersededReasonCode ?scode }
-            OPTIONAL { ?r h2n:supersededText ?stext } }""")}
-        evidence = _group(self._q("""SELECT ?r ?ev ?src ?trial ?level WHERE { ?r h2n:hasEvidence ?ev .
-            OPTIONAL { ?ev h2n:evidenceSource ?src } OPTIONAL { ?ev h2n:trial ?trial }
-            OPTIONAL { ?ev h2n:evidenceLevel ?level } }"""), "r")
-        approvals = _group(self._q("""SELECT ?r ?ap ?agency ?status ?date ?verification WHERE { ?r h2n:hasApproval ?ap .
-            OPTIONAL { ?ap h2n:agency ?agency } OPTIONAL { ?ap h2n:approvalStatus ?status }
-            OPTIONAL { ?ap h2n:approvalDate ?date } OPTIONAL { ?ap h2n:verificationStatus ?verification } }"""), "r")
+        current_rows = {r["r"]: r for r in self._q("kb-current-regimen-rules")}
+        evidence = _group(self._q("kb-evidence"), "r")
+        approvals = _group(self._q("kb-approvals"), "r")
         seen: set[str] = set()
         for r in rule_rows:
             iri = r["r"]
