@@ -247,10 +247,21 @@ class Engine:
         }))
         return rows
 
+    #: Patients per store graph for the SPARQL evaluator: the queries cost the same per patient
+    #: whatever the patients in the store (benchmarks/bench_sparql.py, server part), but memory and
+    #: the hash tables of one query grow with them; a bounded chunk keeps the cost per patient flat.
+    SPARQL_CHUNK = 250
+
     def _query_batch_sparql(self, prepared: Sequence[_Prepared], graphs: dict[str, Any]) -> dict[str, dict[str, list]]:
+        per_patient: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for start in range(0, len(prepared), self.SPARQL_CHUNK):
+            self._query_chunk_sparql(prepared[start:start + self.SPARQL_CHUNK], graphs, per_patient)
+        return per_patient
+
+    def _query_chunk_sparql(self, prepared: Sequence[_Prepared], graphs: dict[str, Any],
+                            per_patient: dict[str, dict[str, list]]) -> None:
         graph_name = f"urn:her2neg:batch:{next(_batch_counter)}"
         backend = self.kb.backend
-        per_patient: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         try:
             first = "contraindicated-drugs"
             for row in self._load_patients(graph_name, prepared, graphs):
@@ -262,7 +273,6 @@ class Engine:
                     per_patient[row["patient"]][name].append(row)
         finally:
             backend.drop_graph(graph_name)
-        return per_patient
 
     # -- step 6: assemble the result ------------------------------------------------------------
 
@@ -766,11 +776,14 @@ class Engine:
         return out
 
     def query(self, text: str, records: Sequence[Any], bindings: dict[str, Any] | None = None,
-              *, skipped: list | None = None) -> list[dict]:
+              *, skipped: list | None = None, with_results: bool = True) -> list[dict]:
         """Run any SELECT over the knowledge base plus the records' patient graphs and inferences.
 
         Records that are not ``ok`` (invalid, out of scope) are not loaded; pass a list as
         ``skipped`` to be told which: ``(index, status, first finding)`` is appended for each.
+        With ``with_results`` (default) the data also hold each patient's result as triples
+        (``h2n:hasOption``, ``h2n:hasExcludedOption``), as ``her2neg serve`` writes them, so that
+        queries over results (``patients-eligible-for-drug``) answer the same here and on the server.
         """
         prepared = [self._prepare(i, raw) for i, raw in enumerate(records)]
         if skipped is not None:
@@ -785,9 +798,22 @@ class Engine:
         try:
             ok = [p for p in prepared if p.status == "ok"]
             self._load_patients(graph_name, ok, {p.iri: self._patient_triples(p) for p in ok})
+            if with_results and ok:
+                results = self.run(list(records))
+                backend.add_patient_triples(graph_name, [
+                    triple for p in ok for triple in self.result_triples(p.iri, results[p.index])])
             return backend.select(text, graphs=[graph_name], bindings=bindings)
         finally:
             backend.drop_graph(graph_name)
+
+    def result_triples(self, iri: str, result: Result) -> list[tuple]:
+        """A result as triples of the patient: ``h2n:hasOption`` per option offered and
+        ``h2n:hasExcludedOption`` per recommendation ruled out."""
+        subject = _uri(iri)
+        triples = [(subject, H2N.hasOption, H2N[option.id]) for option in result.options]
+        triples += [(subject, H2N.hasExcludedOption, H2N[item.id]) for item in result.excluded
+                    if self.kb.term(item.id) in self.kb.rules]
+        return triples
 
     def patient_graph(self, record: Any):
         """The patient graph with everything inferred for it, and the result (for ``--format turtle``)."""
@@ -806,11 +832,8 @@ class Engine:
             subject = _uri(p.iri)
             for triple in inferred_triples(subject, p.inference):
                 graph.add(triple)
-            for option in result.options:
-                graph.add((subject, H2N.hasOption, H2N[option.id]))
-            for item in result.excluded:
-                if (self.kb.term(item.id)) in self.kb.rules:
-                    graph.add((subject, H2N.hasExcludedOption, H2N[item.id]))
+            for triple in self.result_triples(p.iri, result):
+                graph.add(triple)
         return graph, result
 
     def _patient_triples(self, p: _Prepared) -> list[tuple]:

@@ -218,9 +218,14 @@ def render_rows(console: Console, rows: list[dict[str, Any]], fmt: str) -> None:
         writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
         console.print(buffer.getvalue(), highlight=False, markup=False, end="")
     else:
+        from reasoner.vocab import compact_iri
+
+        # IRIs as prefixed names (h2n:drug-letrozole), never cut: long cells wrap
         table = Table(*(_t(n) for n in names)) if names else Table("no rows")
+        for column in table.columns:
+            column.overflow = "fold"
         for row in rows:
-            table.add_row(*(_t(row[n]) if row[n] is not None else "" for n in names))
+            table.add_row(*(_t(_cell(row[n], compact_iri)) if row[n] is not None else "" for n in names))
         console.print(table)
         console.print(f"{len(rows)} rows")
 
@@ -232,3 +237,9 @@ def render_kb_info(console: Console, info: dict) -> None:
         table.add_row(key, str(value))
     console.print(table)
     console.print(f"{len(info['sources'])} sources", highlight=False)
+
+
+def _cell(value: Any, compact) -> str:
+    if value is None:
+        return ""
+    return compact(value) if isinstance(value, str) and value.startswith(("http://", "https://")) else str(value)

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from reasoner.cohort.synthetic import generate
 from reasoner.engine import Engine
+from tests.graph.strategies import records as generated_records
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +57,24 @@ def test_fastpath_rows_equal_sparql_rows(engines, start):
                 want = sorted(_key(r) for r in expected.get(p.iri, {}).get(name, []))
                 got = sorted(_key(r) for r in actual.get(p.iri, {}).get(name, []))
                 assert got == want, f"{p.patient_id}: {name} differs"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(record=generated_records())
+def test_fastpath_rows_equal_sparql_rows_on_generated_patients(engines, record):
+    """The same on patients hypothesis generates (tests/graph/strategies.py): any mix of receptors,
+    biomarkers, settings and up to three therapies with progression and end dates."""
+    fast, ref = engines
+    prepared = [p for p in ref._prepare_many([record]) if p.status == "ok"]
+    for p in prepared:
+        graphs = {p.iri: ref._patient_triples(p)}
+        expected = ref._query_batch_sparql([p], graphs)
+        actual = fast._query_batch([p], graphs)
+        for name in ref._queries:
+            want = sorted(_key(r) for r in expected.get(p.iri, {}).get(name, []))
+            got = sorted(_key(r) for r in actual.get(p.iri, {}).get(name, []))
+            assert got == want, f"{name} differs for {record}"
+    assert [r.to_dict() for r in fast.run([record])] == [r.to_dict() for r in ref.run([record])]
 
 
 def test_fastpath_results_equal_sparql_results(engines):
