@@ -31,7 +31,8 @@ EXAMPLE = ROOT / "examples" / "patients" / "hr-first-line-postmenopausal.json"
 def test_sparqlwrapper_reads_every_query_as_a_select(name):
     client = SPARQLWrapper("http://127.0.0.1:9/sparql")
     client.setQuery(catalog()[name].text)
-    assert client.queryType == "SELECT", f"{name}: SPARQLWrapper takes it for {client.queryType}"
+    assert client.queryType == "SELECT", (
+        f"{name}: SPARQLWrapper takes it for {client.queryType}: separate the #+ header lines by blank lines")
 
 
 @pytest.fixture(scope="module")
