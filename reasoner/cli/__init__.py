@@ -426,7 +426,9 @@ def kb_info(format: Annotated[str, typer.Option("--format", "-f", help="table or
     try:
         kb = _kb()
         info = {"version": kb.release, "counts": kb.counts(),
-                "sources": sorted(set(kb.sources.values()))}
+                "sources": sorted(set(kb.sources.values())),
+                "source_identifiers": {kb.sources.get(iri, iri): ids
+                                       for iri, ids in sorted(kb.source_identifiers.items())}}
         if format == "json":
             out.print(json.dumps(info, indent=2, ensure_ascii=False), highlight=False, markup=False)
         else:

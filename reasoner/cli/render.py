@@ -236,7 +236,13 @@ def render_kb_info(console: Console, info: dict) -> None:
     for key, value in info["counts"].items():
         table.add_row(key, str(value))
     console.print(table)
-    console.print(f"{len(info['sources'])} sources", highlight=False)
+    identified = info.get("source_identifiers") or {}
+    console.print(f"{len(info['sources'])} sources ({len(identified)} with DOI/PMID/NCT identifiers)", highlight=False)
+    if identified:
+        ids = Table("source", "identifiers")
+        for label, by_kind in sorted(identified.items()):
+            ids.add_row(label, "; ".join(f"{kind} {', '.join(values)}" for kind, values in sorted(by_kind.items())))
+        console.print(ids)
 
 
 def _cell(value: Any, compact) -> str:

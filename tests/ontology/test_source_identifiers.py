@@ -142,3 +142,20 @@ def test_malformed_identifier_query_fires():
         ("g-bad", "pmcid"),
         ("not-a-source", "nctId"),
     }
+
+
+def test_kb_info_lists_source_identifiers():
+    import json
+
+    from typer.testing import CliRunner
+
+    from reasoner.cli import app
+
+    result = CliRunner().invoke(app, ["kb", "info", "--format", "json"], catch_exceptions=False)
+    info = json.loads(result.output)
+    ids = info["source_identifiers"]
+    olympiad = ids["OlympiAD (Robson, NEJM 2017) and the FDA approval of olaparib"]
+    assert olympiad["nctId"] == ["NCT02000622"] and olympiad["pmid"] == ["28578601"]
+    assert set(ids) <= set(info["sources"])
+    table = CliRunner().invoke(app, ["kb", "info"], catch_exceptions=False).output
+    assert "with DOI/PMID/NCT identifiers" in table and "NCT02000622" in table
