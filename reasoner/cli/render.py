@@ -241,7 +241,7 @@ def render_kb_info(console: Console, info: dict) -> None:
     if identified:
         ids = Table("source", "identifiers")
         for label, by_kind in sorted(identified.items()):
-            ids.add_row(label, "; ".join(f"{kind} {', '.join(values)}" for kind, values in sorted(by_kind.items())))
+            ids.add_row(_t(label), _t("; ".join(f"{kind} {', '.join(values)}" for kind, values in sorted(by_kind.items()))))
         console.print(ids)
 
 
