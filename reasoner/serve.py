@@ -348,20 +348,22 @@ def start_server(location: Path | str, *, host: str = "127.0.0.1", port: int = 7
                     **limits)
 
 
-def wait_until_up(query_url: str, proc: subprocess.Popen | None = None, timeout: float = 30.0) -> None:
+def wait_until_up(query_url: str, proc: subprocess.Popen | None = None, timeout: float = 30.0, *,
+                  what: str = "the oxigraph server") -> None:
+    """Wait until the SPARQL endpoint at ``query_url`` answers ``ASK {}``; ``what`` names it in errors."""
     deadline = time.monotonic() + timeout
     probe = query_url + "?query=" + urllib.request.quote("ASK {}")
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-            raise BackendError(f"the oxigraph server stopped: {err.strip()[:500]}")
+            raise BackendError(f"{what} stopped: {err.strip()[:500]}")
         try:
             with urllib.request.urlopen(probe, timeout=2) as r:  # noqa: S310 - loopback
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.1)
-    raise BackendError("the oxigraph server did not start in time", where=query_url)
+    raise BackendError(f"{what} did not start in time", where=query_url)
 
 
 def serve(location: Path | str, records: Iterable[Any] = (), *, host: str = "127.0.0.1", port: int = 7878,

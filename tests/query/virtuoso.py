@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
 import rdflib
 
-from reasoner.serve import free_port
+from reasoner.errors import BackendError
+from reasoner.serve import free_port, wait_until_up
 
 SERVER = "virtuoso-t"
 ISQL = "isql-vt"
@@ -76,19 +75,11 @@ class VirtuosoServer:
         log = open(self.workdir / "server.out", "wb")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen([SERVER, "-f", "-c", str(ini)], cwd=self.workdir, stdout=log,
                                      stderr=subprocess.STDOUT)
-        probe = self.query_url + "?query=" + urllib.request.quote("ASK {}")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("virtuoso-t stopped: " + self._log_tail())
-            try:
-                with urllib.request.urlopen(probe, timeout=2) as response:  # noqa: S310 - loopback
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("virtuoso-t did not start in time: " + self._log_tail())
+        try:
+            wait_until_up(self.query_url, self.proc, timeout, what="virtuoso-t")
+        except BackendError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc.message}: {self._log_tail()}") from exc
 
     def _log_tail(self) -> str:
         out = self.workdir / "server.out"
