@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -205,11 +206,14 @@ CURRENT_THERAPY_SETTINGS = {
 
 def _concurrent_same_class(current: list[_Therapy], drugs: DrugClasses) -> bool:
     """Whether two ongoing regimens hold two different drugs of the same most specific drug class."""
+    if len(current) < 2:
+        return False
+    members = Counter(c for classes in drugs.classes.values() for c in classes)
+
     def specific(drug: str) -> frozenset[str]:
         classes = drugs.classes.get(drug, frozenset())
-        sizes = {c: sum(1 for members in drugs.classes.values() if c in members) for c in classes}
-        smallest = min(sizes.values(), default=0)
-        return frozenset(c for c, n in sizes.items() if n == smallest)
+        smallest = min((members[c] for c in classes), default=0)
+        return frozenset(c for c in classes if members[c] == smallest)
 
     for i, first in enumerate(current):
         for second in current[i + 1:]:
