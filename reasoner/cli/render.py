@@ -13,9 +13,14 @@ from rich.text import Text
 from reasoner.result import DISCLAIMER, Result
 from reasoner.textsafe import csv_cell, json_dumps
 from reasoner.textsafe import terminal as _t
-from reasoner.views import plain
+from reasoner.views import NotOfferedGroup, plain
 
 __all__ = ["render_result", "render_explanation", "render_rows", "render_kb_info"]
+
+# Criteria-not-met groups shown in the default view (the largest first); --all shows every one.
+CRITERIA_SHOWN = 6
+# Up to this many "what to test" groups get two lines each (the test, then what it would open).
+MISSING_TWO_LINES = 4
 
 STATUS_STYLE = {"ok": "green", "invalid": "red", "out_of_scope": "yellow"}
 
@@ -74,7 +79,7 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
     if view.options:
         _title(console, f"Options, ranked ({len(view.options)})")
         for o in view.options:
-            _row(console, f"{o.number:>2}. ", Text(o.title, style="bold"))
+            _row(console, f"{o.number:>2}. ", Text(o.title, style="bold"), max_lines=None if show_all else 1)
             detail = Text(o.preference, style="green" if o.preference == "preferred" else "cyan")
             if show_all:
                 detail.append(" · " + o.drugs)
@@ -98,22 +103,27 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
                     evidence = Text(" · " + _clip(o.evidence_line, room - 3))
                 _row(console, "    ", detail + evidence + refs)
     if view.cautions:
-        _title(console, "Cautions (each said once; the letters are used above)")
+        _title(console, "Cautions (each said once; the letters are used above)" if show_all
+               else "Cautions (each said once, for the options numbered; --all gives the full text)")
         n = len(view.options)
         for c in view.cautions:
-            which = "all options" if len(c.options) == n and n > 1 else "option" + (
-                "s " if len(c.options) > 1 else " ") + _ranges(c.options)
-            body = Text(c.text)
-            body.append(f" [{which}]", style="dim")
-            _row(console, f" {c.key}  ", body)
+            if show_all:
+                which = "all options" if len(c.options) == n and n > 1 else "option" + (
+                    "s " if len(c.options) > 1 else " ") + _ranges(c.options)
+                body = Text(c.text)
+                body.append(f" [{which}]", style="dim")
+                _row(console, f" {c.key}  ", body)
+            else:  # one line: letter, the options it concerns, the text cut at a word
+                which = "all" if len(c.options) == n and n > 1 else _ranges(c.options)
+                _row(console, f" {c.key} ", Text(f"[{which}] ", style="dim") + Text(plain(c.text)), max_lines=1)
     for title, items in (("Advice", view.advice), ("Warnings", view.warnings)):
         if items:
             _title(console, title)
             for item in items:
-                text = item["text"]  # in full: advice says what to do, warnings what is wrong
+                # warnings in full (they say what is wrong); advice on one line unless --all
                 body = Text(item["code"], style="yellow" if title == "Warnings" else "cyan")
-                body.append(": " + text)
-                _row(console, " - ", body)
+                body.append(": " + item["text"])
+                _row(console, " - ", body, max_lines=None if show_all or title == "Warnings" else 1)
     if view.validation:
         _title(console, "Validation")
         for v in view.validation:
@@ -126,7 +136,13 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
                 ")" if show_all else ", folded; --all shows all)")
         _title(console, head_text)
         section = None
-        for g in view.groups:
+        criteria_shown = 0
+        missing_groups = sum(g.code == "MISSING_DATA" for g in view.groups)
+        for g in view.groups if show_all else _merge_criteria(view.groups):
+            if not show_all and g.code == "CRITERION_NOT_MET":
+                criteria_shown += 1
+                if criteria_shown > CRITERIA_SHOWN:
+                    continue
             if g.title != section:
                 section = g.title
                 _row(console, " ", Text(section, style="bold"))
@@ -146,12 +162,16 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
             elif g.code == "MISSING_DATA":
                 line = Text(g.reason)
                 line.append(" → " + what, style="dim")
-                _row(console, "   - ", line, max_lines=2)
-            else:  # the reason names the drug or class; say which regimens it rules out
+                # what to test, and what it would open: two lines, one when there are many tests
+                _row(console, "   - ", line, max_lines=2 if missing_groups <= MISSING_TWO_LINES else 1)
+            else:  # the reason names the drug or class; say first which regimens it rules out
                 what = g.entries[0].label if len(g.entries) == 1 else f"{len(g.entries)} regimens"
-                line = Text(g.reason)
-                line.append(" → " + what, style="dim")
+                line = Text(what + ": ", style="bold")
+                line.append(g.reason)
                 _row(console, "   - ", line, max_lines=2)
+        if criteria_shown > CRITERIA_SHOWN:
+            _row(console, "   ", Text(f"+{criteria_shown - CRITERIA_SHOWN} more criteria not met (--all shows all)",
+                                       style="dim"))
         if show_all and view.folded:
             _title(console, "Variants for other patients (not offered)")
             for e in view.folded:
@@ -159,6 +179,23 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
                 for r in e.reasons:
                     _row(console, "     ", f"{r['code']}: {r['text']}")
     _row(console, "", Text(f"{view.kb_version}. {DISCLAIMER}", style="dim"))
+
+
+def _merge_criteria(groups: list[NotOfferedGroup]) -> list[NotOfferedGroup]:
+    """Criteria-not-met groups with the same label said once, the largest first (default view)."""
+    merged: dict[str, NotOfferedGroup] = {}
+    out: list[NotOfferedGroup] = []
+    for g in groups:
+        if g.code != "CRITERION_NOT_MET":
+            out.append(g)
+        elif g.short in merged:
+            merged[g.short].entries.extend(g.entries)
+        else:
+            merged[g.short] = NotOfferedGroup(g.code, g.title, g.reason, list(g.entries), g.short)
+            out.append(merged[g.short])
+    rank = {id(g): i for i, g in enumerate(out)}
+    return sorted(out, key=lambda g: (g.code == "CRITERION_NOT_MET",
+                                      -len(g.entries) if g.code == "CRITERION_NOT_MET" else rank[id(g)]))
 
 
 def _clip(text: str, room: int) -> str:
