@@ -20,13 +20,15 @@ from reasoner.kb import KnowledgeBase, Rule
 from reasoner.query.catalog import get_query
 from reasoner.result.model import (
     Advice,
+    CriterionExplanation,
     Excluded,
+    Explanation,
     Option,
     OptionComponent,
     Reason,
     Result,
+    ResultWarning,
     ValidationEntry,
-    Warning,
 )
 from reasoner.validation import validate_record, validate_records
 from reasoner.vocab import H2N, UNRESOLVED_MEDICATION_KIND, local_name
@@ -55,7 +57,7 @@ class _Prepared:
     extra_validation: tuple[ValidationEntry, ...] = ()
     extra_advice: tuple[Advice, ...] = ()
     graph: Any = None  # the patient graph validation already built (reused, never rebuilt)
-    extra_warnings: tuple[Warning, ...] = ()
+    extra_warnings: tuple[ResultWarning, ...] = ()
     history_incomplete: tuple[ValidationEntry, ...] = ()  # why the treatment history is incomplete
 
 
@@ -134,9 +136,9 @@ class Engine:
 
     # -- step 1-4: validation and inference ----------------------------------------------------
 
-    def _import(self, index: int, raw: Any) -> tuple[Any, tuple[Warning, ...], _Prepared | None]:
+    def _import(self, index: int, raw: Any) -> tuple[Any, tuple[ResultWarning, ...], _Prepared | None]:
         """A FHIR bundle mapped to a record (with its warnings); anything else as is."""
-        fhir_warnings: tuple[Warning, ...] = ()
+        fhir_warnings: tuple[ResultWarning, ...] = ()
         if isinstance(raw, dict) and "resourceType" in raw:
             from reasoner.errors import FhirError
             from reasoner.ingest.fhir import bundle_to_record, is_fhir
@@ -149,7 +151,7 @@ class Engine:
                     return raw, (), _Prepared(index, None, _text_id(raw), (), None, None, "invalid",
                                               extra_validation=(entry,))
                 raw = imported.record
-                fhir_warnings = tuple(Warning(w["code"], w["text"]) for w in imported.report.warnings())
+                fhir_warnings = tuple(ResultWarning(w["code"], w["text"]) for w in imported.report.warnings())
                 unresolved = tuple(c for c in imported.report.conflicts if c.kind == UNRESOLVED_MEDICATION_KIND)
                 if unresolved:  # the history is incomplete: carried with the record to _prepare
                     return raw, fhir_warnings + (_HistoryIncomplete(tuple(
@@ -433,14 +435,14 @@ class Engine:
                 continue
             text = _message(info.message, row)
             code, template = kb.warning_texts["warning-current-regimen-contraindicated"]
-            warnings.append(Warning(code, template.replace("{drug}", drug).replace("{contraindication}", text)))
+            warnings.append(ResultWarning(code, template.replace("{drug}", drug).replace("{contraindication}", text)))
         for name in WARNING_QUERIES:
             for row in sorted(rows.get(name, []), key=lambda r: (r.get("therapyIndex") or 0, r["message"])):
-                warnings.append(Warning(row["code"], row["message"]))
+                warnings.append(ResultWarning(row["code"], row["message"]))
 
         for name in p.record.get("medications") or []:
             if name.lower() not in kb.medication_names:
-                warnings.append(Warning("UNKNOWN_MEDICATION", (
+                warnings.append(ResultWarning("UNKNOWN_MEDICATION", (
                     f"medications: '{name}' is not a medication the knowledge base knows: it is kept, but its "
                     "interactions (CYP3A4/CYP2D6/P-gp, anticoagulation, QT, glucose-lowering) are not checked. "
                     "Check it against the labels of the options, or give its generic (INN) name.")))
@@ -731,11 +733,11 @@ class Engine:
                 out.append(self._not_ok(p, jurisdiction))
         return out
 
-    def explain(self, record: Any, drug: str) -> dict:
+    def explain(self, record: Any, drug: str) -> Explanation:
         """Why a drug is or is not offered, criterion by criterion (the CLI's ``explain``)."""
         p = self._prepare(0, record)
-        out: dict[str, Any] = {"patient": p.patient_id, "drug": drug, "status": p.status, "rules": [],
-                               "contraindications": [], "prior_progression": False}
+        out: Explanation = {"patient": p.patient_id, "drug": drug, "status": p.status, "rules": [],
+                            "contraindications": [], "prior_progression": False}
         if p.status != "ok":
             return out
         rows = self._query_batch([p], {p.iri: self._patient_triples(p)}).get(p.iri, {})
@@ -756,7 +758,7 @@ class Engine:
             regimen = self.kb.regimens.get(rule.regimen or "") if rule else None
             if regimen is None or not any(drug in c.drugs for c in regimen.components):
                 continue
-            criteria = []
+            criteria: list[CriterionExplanation] = []
             for r in sorted(statuses.get(rule_iri, []), key=lambda r: r["criterion"]):
                 c = self.kb.criteria.get(r["criterion"])
                 if c is None:

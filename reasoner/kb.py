@@ -18,6 +18,7 @@ from reasoner.inference import DrugClasses
 from reasoner.query.backends import QueryBackend, get_backend
 from reasoner.query.catalog import get_query
 from reasoner.resources import module_paths
+from reasoner.result.model import Approval, Evidence
 from reasoner.vocab import H2N, local_name
 
 __all__ = ["KnowledgeBase", "Rule", "Criterion", "Component", "Regimen", "ContraindicationInfo", "ResistanceRule"]
@@ -97,8 +98,8 @@ class Rule:
     line_label: str | None
     rationale: tuple[str, ...]
     cautions: tuple[str, ...]
-    evidence: tuple[dict, ...]
-    approvals: tuple[dict, ...]
+    evidence: tuple[Evidence, ...]
+    approvals: tuple[Approval, ...]
     endorsed_in: frozenset[str]
     sources: tuple[str, ...]
     advice_code: str | None
@@ -144,7 +145,7 @@ UNVERIFIED_APPROVAL_NOTE = (
 )
 
 
-def _approval_item(row: dict) -> dict:
+def _approval_item(row: dict) -> Approval:
     """An approval as the result shows it (agency, status, date: the keys of the contract and of
     the Parquet schema). An approval marked unverified is never shown as "approved": its status is
     "unverified" (UNVERIFIED_APPROVAL_NOTE says what that means); a verified approval whose date is
@@ -156,7 +157,7 @@ def _approval_item(row: dict) -> dict:
         status = "unverified"
     elif verification == "date unverified":
         date = None
-    return {"agency": row.get("agency"), "status": status, "date": date}
+    return Approval(agency=row.get("agency"), status=status, date=date)
 
 
 def _group(rows, key):
@@ -382,8 +383,8 @@ class KnowledgeBase:
             seen.add(iri)
             ev = []
             for e in sorted(evidence.get(iri, []), key=lambda e: (e.get("src") or "", e.get("trial") or "", e.get("level") or "")):
-                item = {"source": self.sources.get(e.get("src") or "", local_name(e.get("src") or "")),
-                        "trial": e.get("trial"), "level": e.get("level")}
+                item = Evidence(source=self.sources.get(e.get("src") or "", local_name(e.get("src") or "")),
+                                trial=e.get("trial"), level=e.get("level"))
                 if item not in ev:
                     ev.append(item)
             ap = []

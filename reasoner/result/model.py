@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, TypedDict
+
+from reasoner.validation.findings import Severity
 
 try:  # a C JSON encoder: the batch path serialises ~20 KB per result
     import orjson as _orjson
@@ -12,14 +16,23 @@ except ImportError:  # pragma: no cover - orjson is a dependency; this keeps imp
 
 __all__ = [
     "DISCLAIMER",
+    "Status",
+    "ReasonCode",
+    "Severity",
+    "Evidence",
+    "Approval",
     "Reason",
     "OptionComponent",
     "Option",
     "Excluded",
     "Advice",
-    "Warning",
+    "ResultWarning",
     "ValidationEntry",
     "Result",
+    "Explanation",
+    "RuleExplanation",
+    "CriterionExplanation",
+    "ContraindicationExplanation",
 ]
 
 DISCLAIMER = (
@@ -28,10 +41,85 @@ DISCLAIMER = (
 )
 
 
+class Status(str, Enum):
+    """The result's ``status`` (the contract): a ``str``, so ``result.status == "ok"`` holds."""
+
+    OK = "ok"
+    INVALID = "invalid"
+    OUT_OF_SCOPE = "out_of_scope"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ReasonCode(str, Enum):
+    """Why an option is not offered (the contract's reason codes); any other code is an error."""
+
+    CONTRAINDICATION = "CONTRAINDICATION"
+    PRIOR_PROGRESSION = "PRIOR_PROGRESSION"
+    MISSING_DATA = "MISSING_DATA"
+    NOT_PREFERRED = "NOT_PREFERRED"
+    CRITERION_NOT_MET = "CRITERION_NOT_MET"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_REASON_CODES = ReasonCode._value2member_map_
+_STATUSES = Status._value2member_map_
+_SEVERITIES = Severity._value2member_map_
+
+
+class _Record(Mapping):
+    """A frozen dataclass that also reads as the contract's JSON object (``item["trial"]``,
+    ``item.get("date")``, ``dict(item)``): its keys are its fields, in the contract's order."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.__dataclass_fields__:
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dataclass_fields__)
+
+    def __len__(self) -> int:
+        return len(self.__dataclass_fields__)
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, eq=True)
+class Evidence(_Record):
+    """One piece of evidence behind an option: the source, the trial and the evidence level."""
+
+    source: str | None
+    trial: str | None
+    level: str | None
+
+
+
+@dataclass(frozen=True, eq=True)
+class Approval(_Record):
+    """The regulatory status of an option's indication with one agency (FDA, EMA)."""
+
+    agency: str | None
+    status: str | None
+    date: str | None
+
+
 @dataclass(frozen=True)
 class Reason:
-    code: str
+    code: ReasonCode
     text: str
+
+    def __post_init__(self) -> None:
+        code = _REASON_CODES.get(self.code)
+        if code is None:  # fail closed: a reason the contract does not know is a programming error
+            raise ValueError(f"unknown reason code {self.code!r}; expected one of {sorted(_REASON_CODES)}")
+        object.__setattr__(self, "code", code)
 
     def to_dict(self) -> dict:
         return {"code": self.code, "text": self.text}
@@ -89,8 +177,8 @@ class Option:
     preference: str
     components: tuple[OptionComponent, ...]
     rationale: tuple[str, ...]
-    evidence: tuple[dict, ...]
-    approvals: tuple[dict, ...]
+    evidence: tuple[Evidence, ...]
+    approvals: tuple[Approval, ...]
     cautions: tuple[str, ...]
     recommendation_code: str | None = None
     regimen: str | None = None
@@ -109,8 +197,8 @@ class Option:
             "preference": self.preference,
             "components": [c.to_dict() for c in self.components],
             "rationale": list(self.rationale),
-            "evidence": [dict(e) for e in self.evidence],
-            "approvals": [dict(a) for a in self.approvals],
+            "evidence": [e.to_dict() for e in self.evidence],
+            "approvals": [a.to_dict() for a in self.approvals],
             "cautions": list(self.cautions),
             "recommendation_code": self.recommendation_code,
             "regimen": self.regimen,
@@ -142,7 +230,10 @@ class Advice:
 
 
 @dataclass(frozen=True)
-class Warning:  # noqa: A001 - the contract's name
+class ResultWarning:
+    """A problem found in the record itself (the contract's ``warnings``); named so that it does
+    not shadow the builtin ``Warning``."""
+
     code: str
     text: str
 
@@ -152,9 +243,15 @@ class Warning:  # noqa: A001 - the contract's name
 
 @dataclass(frozen=True)
 class ValidationEntry:
-    severity: str
+    severity: Severity
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        severity = _SEVERITIES.get(self.severity)
+        if severity is None:
+            raise ValueError(f"unknown severity {self.severity!r}; expected one of {sorted(_SEVERITIES)}")
+        object.__setattr__(self, "severity", severity)
 
     def to_dict(self) -> dict:
         return {"severity": self.severity, "path": self.path, "message": self.message}
@@ -165,16 +262,22 @@ class Result:
     """What :func:`reasoner.recommend` returns; ``to_dict()`` is the contract's JSON."""
 
     patient: str | None
-    status: str
+    status: Status
     knowledge_base: dict
     classification: dict
     options: tuple[Option, ...] = ()
     excluded: tuple[Excluded, ...] = ()
     advice: tuple[Advice, ...] = ()
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[ResultWarning, ...] = ()
     validation: tuple[ValidationEntry, ...] = ()
     jurisdiction: str | None = None
     disclaimer: str = field(default=DISCLAIMER)
+
+    def __post_init__(self) -> None:
+        status = _STATUSES.get(self.status)
+        if status is None:
+            raise ValueError(f"unknown status {self.status!r}; expected one of {sorted(_STATUSES)}")
+        object.__setattr__(self, "status", status)
 
     @property
     def ok(self) -> bool:
@@ -222,7 +325,51 @@ class Result:
         }
 
 
+class CriterionExplanation(TypedDict):
+    """One eligibility criterion of a recommendation and how this patient stands on it."""
+
+    criterion: str
+    status: str  # met, not_met, unknown, or "assumed" (unknown, read as absent with a caution)
+    text: str
+
+
+class RuleExplanation(TypedDict):
+    """One recommendation that contains the drug, and whether it was offered."""
+
+    id: str
+    label: str
+    offered: bool
+    criteria: list[CriterionExplanation]
+
+
+class ContraindicationExplanation(TypedDict):
+    action: str
+    type: str
+    text: str
+
+
+class Explanation(TypedDict, total=False):
+    """What :meth:`reasoner.Engine.explain` returns: why a drug is or is not offered."""
+
+    patient: str | None
+    drug: str
+    status: str
+    rules: list[RuleExplanation]
+    contraindications: list[ContraindicationExplanation]
+    prior_progression: bool
+    offered_in: list[str]
+
+
 def _component(obj: Any) -> Any:
     if isinstance(obj, OptionComponent):
         return obj.to_dict()
     raise TypeError(f"{type(obj).__name__} is not part of the result contract")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Warning":  # the 0.1 name, kept for callers; it shadowed the builtin
+        import warnings
+
+        warnings.warn("reasoner.result.Warning is now ResultWarning", DeprecationWarning, stacklevel=2)
+        return ResultWarning
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
