@@ -10,7 +10,7 @@ Two one-call functions for the common case, and one object for control::
     ...     "metastatic": {"diagnosis_date": "2026-10-01", "de_novo": True, "sites": ["bone"]},
     ... }
     >>> result = reasoner.recommend(record)
-    >>> result.status, result.classification["subtype"], result.classification["her2_category"]
+    >>> str(result.status), result.classification["subtype"], result.classification["her2_category"]
     ('ok', 'HR+/HER2-', 'HER2-low')
     >>> any({"letrozole", "palbociclib"} <= set(d for c in o.components for d in c.drugs) for o in result.options)
     True
@@ -20,7 +20,7 @@ Two one-call functions for the common case, and one object for control::
 For many patients, load the knowledge base once and reuse it::
 
     >>> kb = reasoner.KnowledgeBase.load()
-    >>> [r.status for r in kb.recommend_many([record, {**record, "id": "pt-2"}])]
+    >>> [str(r.status) for r in kb.recommend_many([record, {**record, "id": "pt-2"}])]
     ['ok', 'ok']
 
 The result supports, and does not replace, clinical judgement.
