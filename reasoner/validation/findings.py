@@ -18,6 +18,9 @@ class Severity(str, Enum):
     WARNING = "warning"
     INFO = "info"
 
+    def __str__(self) -> str:  # the contract's value, as for the result's other enums
+        return self.value
+
     @property
     def rank(self) -> int:
         return _RANK[self]
