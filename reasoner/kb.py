@@ -19,6 +19,7 @@ from reasoner.query.backends import QueryBackend, get_backend
 from reasoner.query.catalog import get_query
 from reasoner.resources import module_paths
 from reasoner.result.model import Approval, Evidence
+from reasoner.terminology import Vocabulary
 from reasoner.vocab import H2N, local_name
 
 __all__ = ["KnowledgeBase", "Rule", "Criterion", "Component", "Regimen", "ContraindicationInfo", "ResistanceRule"]
@@ -256,6 +257,9 @@ class KnowledgeBase:
             classes[r["label"]].add(local_name(r["cls"]))
             self.drug_iris[r["label"]] = r["drug"]
         self.drug_classes = DrugClasses({k: frozenset(v) for k, v in classes.items()})
+        #: The one vocabulary (drug names, synonyms, brands, codes; the codes of ontology/mappings/),
+        #: built from this store.
+        self.vocabulary: Vocabulary = Vocabulary.from_rows(self._q("kb-vocabulary"))
         # The most specific class label of each drug (the role shown for a drug of the current regimen).
         supers: dict[str, set[str]] = defaultdict(set)
         for r in self._q("kb-class-hierarchy"):
@@ -432,12 +436,11 @@ class KnowledgeBase:
         # drugs of the knowledge base. Any other name is kept but reported (UNKNOWN_MEDICATION).
         medications = self._q("kb-medication-names")
         triggers = self._q("kb-medication-triggers")
-        drug_iris = set(self.drug_iris.values())
         self.medication_names: frozenset[str] = frozenset(
             [r["n"].lower() for r in medications]
             + [r["name"].lower() for r in triggers if r.get("name")]
             + [name.lower() for name in self.drug_iris]
-            + [r["n"].lower() for r in self._q("kb-synonyms") if r["d"] in drug_iris])
+            + [alt.lower() for alt in self.vocabulary.synonyms])
         self.interaction_count = len(triggers)
         self.concomitant_medication_count = len({r["m"] for r in medications})
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
+from rdflib import Namespace
 
-from rdflib import Namespace, URIRef
-
-__all__ = ["H2N", "KB_GRAPH", "PATIENT_NS", "PREFIXES", "UNRESOLVED_MEDICATION_KIND", "compact_iri", "drug_iri",
+__all__ = ["H2N", "KB_GRAPH", "PATIENT_NS", "PREFIXES", "UNRESOLVED_MEDICATION_KIND", "compact_iri",
            "drug_name", "expand_curie", "local_name"]
 
 H2N = Namespace("https://w3id.org/her2neg/kb/")
@@ -40,12 +38,6 @@ def expand_curie(text: str) -> str:
     if sep and prefix in PREFIXES and not local.startswith("//"):
         return PREFIXES[prefix] + local
     return text
-
-
-@functools.cache
-def drug_iri(canonical: str) -> URIRef:
-    """The knowledge-base IRI of a canonical drug name (``nab-paclitaxel`` -> ``h2n:drug-nab-paclitaxel``)."""
-    return H2N["drug-" + canonical.replace(" ", "-")]
 
 
 def local_name(iri: str) -> str:

@@ -225,10 +225,10 @@ def explain(
 ) -> None:
     """Why a drug is or is not offered, criterion by criterion."""
     from reasoner.cli.render import render_explanation
-    from reasoner.ingest.drugs import DrugCatalog
+    from reasoner.terminology import Vocabulary
 
     try:
-        catalog = DrugCatalog.load() if hasattr(DrugCatalog, "load") else DrugCatalog()
+        catalog = Vocabulary.default()
         canonical = catalog.canonical(drug)
         if canonical is None:
             close = ", ".join(catalog.suggest(drug))
@@ -307,7 +307,6 @@ def _param_value(key: str, value: str, description: str) -> Any:
     """A --param value as the query needs it: an IRI (full, ``<...>``, a CURIE such as
     ``h2n:drug-ribociclib``, a patient id for ``patient``, a drug name for ``drug``) or a literal."""
     from reasoner.graph import patient_iri
-    from reasoner.vocab import drug_iri
 
     iri: str | None = None
     if value.startswith("<") and value.endswith(">"):
@@ -320,13 +319,13 @@ def _param_value(key: str, value: str, description: str) -> Any:
     elif key == "patient":
         iri = str(patient_iri(value))
     elif key == "drug":
-        from reasoner.ingest.drugs import DrugCatalog
+        from reasoner.terminology import Vocabulary
 
-        catalog = DrugCatalog.load() if hasattr(DrugCatalog, "load") else DrugCatalog()
+        catalog = Vocabulary.default()
         canonical = catalog.canonical(value)
         if canonical is None:
             raise QueryError(f"unknown drug {value!r} for --param drug", hint="a drug name, h2n:drug-... or an IRI")
-        iri = str(drug_iri(canonical))
+        iri = str(catalog.iri(canonical))
     if iri is None:
         if "IRI" in description:
             raise QueryError(f"--param {key} needs an IRI, got {value!r}", hint=description)

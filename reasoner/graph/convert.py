@@ -67,9 +67,9 @@ _SET_KINDS = ("enum_list", "drug_list", "string_list")
 def _catalog(catalog):
     if catalog is not None:
         return catalog
-    from reasoner.ingest.drugs import DrugCatalog
+    from reasoner.terminology import Vocabulary
 
-    return DrugCatalog.default()
+    return Vocabulary.default()
 
 
 def decimal_lexical(value: int | float | Decimal) -> str:
@@ -298,9 +298,9 @@ def _declared_patient_properties() -> frozenset:
     turtle`` prints reads back, whatever inferred properties are added later."""
     from rdflib.namespace import RDFS
 
-    from reasoner.graph.vocab import _core_graph
+    from reasoner.terminology import core_graph
 
-    return frozenset(p for p in _core_graph().subjects(RDFS.domain, H2N.Patient) if isinstance(p, URIRef))
+    return frozenset(p for p in core_graph().subjects(RDFS.domain, H2N.Patient) if isinstance(p, URIRef))
 
 
 def _unknown_props(g: Graph, node, group: str, out: dict) -> None:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import XSD
 
-from reasoner.vocab import H2N, drug_iri
+from reasoner.terminology import drug_iri
+from reasoner.vocab import H2N
 
 __all__ = ["DrugClasses", "Inference", "classify_receptors", "infer", "inferred_triples"]
 

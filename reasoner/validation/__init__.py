@@ -42,9 +42,9 @@ _PLACEHOLDER_ID = "\x00no-id"
 def _catalog(catalog):
     if catalog is not None:
         return catalog
-    from reasoner.ingest.drugs import DrugCatalog
+    from reasoner.terminology import Vocabulary
 
-    return DrugCatalog.default()
+    return Vocabulary.default()
 
 
 def lookup(record: dict | None, path: str) -> Any:

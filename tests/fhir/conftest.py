@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from reasoner.ingest.fhir import DrugLookup
+from reasoner.terminology import Vocabulary
 
 DATA = Path(__file__).parent / "data"
 AS_OF = dt.date(2020, 6, 1)
 
 
 @pytest.fixture(scope="session")
-def drugs() -> DrugLookup:
-    """Drug index from the fixture Turtle (same shape as ``ontology/drugs.ttl``)."""
-    return DrugLookup.from_turtle(DATA / "drugs_fixture.ttl")
+def drugs() -> Vocabulary:
+    """The one vocabulary of the knowledge base (``ontology/drugs.ttl`` and ``ontology/mappings/``);
+    ``data/drugs_fixture.ttl`` is only checked to have its shape (test_parse_and_drugs)."""
+    return Vocabulary.default()
 
 
 def load(name: str) -> dict:

@@ -71,7 +71,8 @@ def test_unknown_types_and_exact_duplicates_are_reported(drugs):
     assert any("exact duplicate" in r for r in reasons) and any("Encounter" in r for r in reasons)
 
 
-def test_fixture_turtle_index(drugs):
+def test_fixture_turtle_index():
+    drugs = DrugLookup.from_turtle(DATA / "drugs_fixture.ttl")  # in the fixture, two drugs share L01CD01
     assert drugs.match_code(RXN, "72965") == "letrozole"
     assert drugs.match_code("http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl", "C1527") == "letrozole"
     assert drugs.match_code("http://www.whocc.no/atc", "L02BG04") == "letrozole"

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from reasoner.errors import FhirError
 from reasoner.ingest.fhir import bundle_to_record, is_fhir, record_to_bundle
-from reasoner.ingest.fhir.codes import CANONICAL_DRUGS, CONDITION_OUT, CONDITION_TEXT_OUT
+from reasoner.ingest.fhir.codes import CONDITION_OUT, CONDITION_TEXT_OUT
 from reasoner.ingest.therapy_setting import derive_setting
+from tests.cohort.contract import CANONICAL_DRUG_LIST as CANONICAL_DRUGS
 from tests.cohort.contract import MET_SITES
 
 AS_OF = dt.date(2024, 6, 30)

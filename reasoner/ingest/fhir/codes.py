@@ -1,4 +1,10 @@
-"""Code tables used by the FHIR mapping (LOINC, SNOMED CT, HGNC, RxNorm product codes).
+"""Code tables used by the FHIR mapping (LOINC, SNOMED CT, HGNC).
+
+The codes of the knowledge base's coded values (menopausal status, metastatic sites, specimen,
+conditions) and the drugs' RxNorm precise-ingredient, brand and product codes are knowledge: they
+are in ``ontology/mappings/her2neg-codes.sssom.tsv`` and the drugs' synonyms in ``ontology/drugs.ttl``,
+read through :mod:`reasoner.terminology` (the one vocabulary). The tables of those codes below
+(``MENOPAUSE``, ``SITE_OUT``, ``CONDITIONS``, ...) are views of the vocabulary, built on first use.
 
 Sources (see also ``docs/fhir-mapping.md``):
 - ``shared/reference/drug-identifiers.md`` Table C (mCODE STU4 TumorMarkerTest codes, answer codes,
@@ -16,6 +22,10 @@ Sources (see also ``docs/fhir-mapping.md``):
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from reasoner.terminology import Vocabulary, system_key  # noqa: F401 - system_key: used as C.system_key
+from reasoner.vocab import H2N
 
 # --------------------------------------------------------------------------- code systems
 
@@ -37,30 +47,6 @@ EXT_TREATMENT_INTENT_SUFFIX = "treatment-intent"
 EXT_COMORBID_PRESENT_SUFFIX = "comorbid-condition-present"
 #: mCODE CancerDiseaseStatus evidence-type extension.
 EXT_EVIDENCE_TYPE_SUFFIX = "cancer-disease-status-evidence-type"
-
-
-def system_key(system: str | None) -> str:
-    """Reduce a code-system URI to a short key (``loinc``, ``sct``, ``rxnorm``, ``ncit``, ...)."""
-    s = (system or "").lower()
-    if "loinc" in s:
-        return "loinc"
-    if "snomed" in s:
-        return "sct"
-    if "rxnorm" in s:
-        return "rxnorm"
-    if "thesaurus.owl" in s or s.endswith("/ncit") or "ncit" in s.rsplit("/", 1)[-1]:
-        return "ncit"
-    if "whocc" in s or s.endswith("/atc"):
-        return "atc"
-    if "genenames" in s or "hgnc" in s:
-        return "hgnc"
-    if "gtr" in s:
-        return "gtr"
-    if "cancerstaging" in s:
-        return "ajcc"
-    if "unitsofmeasure" in s:
-        return "ucum"
-    return s
 
 
 # --------------------------------------------------------------------------- tumour markers
@@ -186,15 +172,6 @@ LAB_RANGES = {
 
 # --------------------------------------------------------------------------- menopause
 
-MENOPAUSE = {
-    "309606002": "premenopausal",  # Before menopause (DICOM CID 6086)
-    "289904000": "premenopausal",  # Menopause absent (finding) (Table C, one source)
-    "303111005": "perimenopausal",  # During menopause (DICOM CID 6086)
-    "307429007": "postmenopausal",  # After menopause (DICOM CID 6086)
-    "289903006": "postmenopausal",  # Menopause present (finding) (Table C, one source)
-    "371036001": "postmenopausal",  # Postsurgical menopause (DICOM CID 6086)
-}
-MENOPAUSE_OUT = {"premenopausal": "309606002", "perimenopausal": "303111005", "postmenopausal": "307429007"}
 #: Artificial menopause (31351009) can be reversible medical suppression: not read as postmenopausal.
 MENOPAUSE_IGNORED = {
     "31351009": "artificial menopause may be reversible ovarian suppression; not a menopausal status"
@@ -212,35 +189,6 @@ BREAST_CANCER = {
 }
 SECONDARY_CANCER_GENERIC = "128462008"  # Secondary malignant neoplastic disease
 
-#: SecondaryCancerCondition codes -> contract site (None = regional, not a distant site).
-SECONDARY_SITES: dict[str, str | None] = {
-    "94222008": "bone",  # Secondary malignant neoplasm of bone
-    "94381002": "liver",  # Secondary malignant neoplasm of liver
-    "94391008": "lung",  # Secondary malignant neoplasm of lung
-    "94225005": "brain",  # Secondary malignant neoplasm of brain
-    "94181007": None,  # Secondary malignant neoplasm of axillary lymph nodes: regional (N), not M
-}
-#: bodySite codes -> contract site.
-BODY_SITES = {
-    "272673000": "bone",  # Bone structure
-    "10200004": "liver",  # Liver structure
-    "39607008": "lung",  # Lung structure
-    "3120008": "pleura",  # Pleural membrane structure
-    "15425007": "peritoneum",  # Peritoneum
-    "12738006": "brain",  # Brain structure
-    "39937001": "skin_soft_tissue",  # Skin structure
-}
-SITE_OUT = {
-    "bone": ("94222008", None),
-    "liver": ("94381002", None),
-    "lung": ("94391008", None),
-    "brain": ("94225005", None),
-    "pleura": (SECONDARY_CANCER_GENERIC, "3120008"),
-    "peritoneum": (SECONDARY_CANCER_GENERIC, "15425007"),
-    "skin_soft_tissue": (SECONDARY_CANCER_GENERIC, "39937001"),
-    "distant_lymph_nodes": (SECONDARY_CANCER_GENERIC, "59441001"),  # Structure of lymph node
-    "other": (SECONDARY_CANCER_GENERIC, None),
-}
 #: Words in a site display -> contract site (fallback when the code is unknown).
 SITE_WORDS = (
     ("pleura", "pleura"),
@@ -293,30 +241,6 @@ TUMOR_SIZE_LOINC = {"21889-1", "33728-7"}
 
 # --------------------------------------------------------------------------- comorbidities
 
-#: SNOMED condition codes -> contract condition codes.
-CONDITIONS = {
-    "77386006": "pregnancy",  # Pregnancy
-    "413712001": "breastfeeding",  # Breastfeeding (mother)
-    "128053003": "history_of_thromboembolism",  # Deep venous thrombosis
-    "59282003": "history_of_thromboembolism",  # Pulmonary embolism
-    "371039008": "history_of_thromboembolism",  # Thromboembolic disorder
-    "85828009": "active_autoimmune_disease",  # Autoimmune disease
-    "55464009": "active_autoimmune_disease",  # Systemic lupus erythematosus
-    "69896004": "active_autoimmune_disease",  # Rheumatoid arthritis
-    "34000006": "active_autoimmune_disease",  # Crohn's disease
-    "64766004": "active_autoimmune_disease",  # Ulcerative colitis
-    "24700007": "active_autoimmune_disease",  # Multiple sclerosis
-    "233703007": "interstitial_lung_disease",  # Interstitial lung disease
-    "205237003": "interstitial_lung_disease",  # Pneumonitis
-    "46635009": "diabetes_type1",  # Diabetes mellitus type 1
-    "44054006": "diabetes_type2",  # Diabetes mellitus type 2
-    "84114007": "heart_failure",  # Heart failure
-    "42343007": "heart_failure",  # Congestive heart failure
-    "9651007": "long_qt_syndrome",  # Long QT syndrome
-    "59927004": "severe_hepatic_impairment",  # Hepatic failure
-    "5291005": "hypocalcemia",  # Hypocalcemia
-    "109995007": "myelodysplastic_syndrome",  # Myelodysplastic syndrome
-}
 #: History-type conditions: mapped whatever the clinical status.
 HISTORY_CONDITIONS = {"history_of_thromboembolism"}
 #: Text patterns for contract conditions without a verified SNOMED code (matched on code text
@@ -343,20 +267,6 @@ CONDITION_TEXT_OUT = {
     "dpd_deficiency": "Dihydropyrimidine dehydrogenase deficiency",
     "peripheral_neuropathy_grade2plus": "Peripheral neuropathy grade 2",
     "organ_transplant": "Kidney transplant",
-}
-CONDITION_OUT = {
-    "pregnancy": "77386006",
-    "breastfeeding": "413712001",
-    "history_of_thromboembolism": "128053003",
-    "active_autoimmune_disease": "85828009",
-    "interstitial_lung_disease": "233703007",
-    "diabetes_type1": "46635009",
-    "diabetes_type2": "44054006",
-    "heart_failure": "84114007",
-    "long_qt_syndrome": "9651007",
-    "severe_hepatic_impairment": "59927004",
-    "hypocalcemia": "5291005",
-    "myelodysplastic_syndrome": "109995007",
 }
 
 # --------------------------------------------------------------------------- therapy context
@@ -391,69 +301,6 @@ BASIS_WORDS = {
 
 # --------------------------------------------------------------------------- drugs
 
-#: Canonical drug names of the patient-record contract (end of ``patient-record.md``).
-CANONICAL_DRUGS = (
-    "tamoxifen", "toremifene", "anastrozole", "letrozole", "exemestane", "goserelin", "leuprorelin",
-    "triptorelin", "fulvestrant", "elacestrant", "imlunestrant", "camizestrant", "palbociclib",
-    "ribociclib", "abemaciclib", "everolimus", "alpelisib", "capivasertib", "inavolisib", "olaparib",
-    "talazoparib", "pembrolizumab", "atezolizumab", "sacituzumab govitecan", "trastuzumab deruxtecan",
-    "datopotamab deruxtecan", "doxorubicin", "epirubicin", "pegylated liposomal doxorubicin",
-    "paclitaxel", "nab-paclitaxel", "docetaxel", "capecitabine", "fluorouracil", "vinorelbine",
-    "gemcitabine", "eribulin", "carboplatin", "cisplatin", "cyclophosphamide", "methotrexate",
-    "zoledronic acid", "pamidronate", "ibandronate", "clodronate", "denosumab",
-)  # fmt: skip
-
-#: RxNorm codes that are not the ingredient (IN) codes found in ``ontology/drugs.ttl``:
-#: precise ingredients (PIN), brand names (BN) and clinical/branded products (SCD/SBD/SCDG).
-RXNORM_EXTRA = {
-    # drug-identifiers.md Table A (PIN / BN columns and footnotes)
-    "203217": "leuprorelin",  # leuprolide acetate PIN
-    "338529": "triptorelin",  # triptorelin pamoate PIN
-    "1873978": "ribociclib",  # ribociclib succinate PIN
-    "2169302": "alpelisib",  # Piqray BN
-    "2099703": "talazoparib",  # talazoparib tosylate PIN
-    "2267574": "trastuzumab deruxtecan",  # fam-trastuzumab deruxtecan-nxki PIN
-    "2360530": "sacituzumab govitecan",  # sacituzumab govitecan-hziy PIN
-    "486610": "nab-paclitaxel",  # paclitaxel protein-bound
-    "214525": "pegylated liposomal doxorubicin",  # doxorubicin liposome
-    "466523": "pegylated liposomal doxorubicin",  # doxorubicin hydrochloride liposome
-    "114527": "vinorelbine",  # vinorelbine tartrate PIN
-    "1045452": "eribulin",  # eribulin mesylate PIN
-    "105443": "pamidronate",  # pamidronate disodium PIN
-    # MITRE trial-matching bundles (code + display as given there)
-    "1163443": "leuprorelin",  # leuprolide Injetable Product
-    "1156671": "fulvestrant",  # fulvestrant Injectable Product
-    "1946828": "abemaciclib",  # abemaciclib Oral Product
-    "1946827": "abemaciclib",  # abemaciclib Oral Product
-    "1873980": "ribociclib",  # ribociclib Oral Product
-    "1163788": "exemestane",  # exemestane Oral Product
-    "1156253": "zoledronic acid",  # zoledronic acid Injetable Product
-    "1157702": "anastrozole",  # anastrozole Oral Product
-    "1163195": "letrozole",  # letrozole Oral Product
-    "1601377": "palbociclib",  # palbociclib
-    "1158877": "capecitabine",  # capecitabine Oral Product
-    "1164214": "tamoxifen",  # tamoxifen Oral Product
-    "1156710": "gemcitabine",  # gemcitabine Injetable Product
-    "2169297": "alpelisib",  # alpelisib Oral Product
-    # Synthea breast-cancer module (synthea_breast_cancer_module_codes.csv)
-    "198240": "tamoxifen",  # Tamoxifen 10 MG Oral Tablet
-    "200064": "letrozole",  # letrozole 2.5 MG Oral Tablet
-    "199224": "anastrozole",  # anastrozole 1 MG Oral Tablet
-    "310261": "exemestane",  # exemestane 25 MG Oral Tablet
-    "727762": "fulvestrant",  # 5 ML fulvestrant 50 MG/ML Prefilled Syringe
-    "1601380": "palbociclib",  # palbociclib 100 MG Oral Capsule
-    "1873983": "ribociclib",  # ribociclib 200 MG Oral Tablet
-    "1946840": "abemaciclib",  # abemaciclib 100 MG Oral Tablet [Verzenio]
-    "1790099": "doxorubicin",  # 10 ML Doxorubicin Hydrochloride 2 MG/ML Injection
-    "1732186": "epirubicin",  # 100 ML Epirubicin Hydrochloride 2 MG/ML Injection
-    "583214": "paclitaxel",  # Paclitaxel 100 MG Injection
-    "1734919": "cyclophosphamide",  # Cyclophosphamide 1000 MG Injection
-    "597195": "carboplatin",  # Carboplatin 10 MG/ML Injectable Solution
-    "1791701": "fluorouracil",  # 10 ML Fluorouracil 50 MG/ML Injection
-    "1114085": "zoledronic acid",  # 100 ML zoledronic acid 0.04 MG/ML Injection
-    "993452": "denosumab",  # 1 ML denosumab 60 MG/ML Prefilled Syringe
-    "1737449": "pamidronate",  # 10 ML Pamidronate Disodium 3 MG/ML Injection
-}
 
 #: Anti-HER2 drugs (Synthea module codes): not canonical in this HER2-negative contract.
 ANTI_HER2_RXNORM = {
@@ -464,56 +311,6 @@ ANTI_HER2_RXNORM = {
 }
 ANTI_HER2_WORDS = ("trastuzumab", "pertuzumab", "lapatinib", "neratinib", "tucatinib", "emtansine")
 
-#: Extra spellings of canonical drugs accepted in free text (in addition to the ontology's
-#: rdfs:label / skos:altLabel). Source: patient-record.md synonyms and TCGA drug spellings.
-DRUG_SYNONYMS = {
-    "leuprolide": "leuprorelin",
-    "lupron": "leuprorelin",
-    "zoladex": "goserelin",
-    "nolvadex": "tamoxifen",
-    "faslodex": "fulvestrant",
-    "kisqali": "ribociclib",
-    "ibrance": "palbociclib",
-    "verzenio": "abemaciclib",
-    "piqray": "alpelisib",
-    "truqap": "capivasertib",
-    "orserdu": "elacestrant",
-    "afinitor": "everolimus",
-    "lynparza": "olaparib",
-    "talzenna": "talazoparib",
-    "keytruda": "pembrolizumab",
-    "tecentriq": "atezolizumab",
-    "trodelvy": "sacituzumab govitecan",
-    "enhertu": "trastuzumab deruxtecan",
-    "xeloda": "capecitabine",
-    "taxol": "paclitaxel",
-    "abraxane": "nab-paclitaxel",
-    "nab paclitaxel": "nab-paclitaxel",
-    "paclitaxel protein bound": "nab-paclitaxel",
-    "protein bound paclitaxel": "nab-paclitaxel",
-    "albumin bound paclitaxel": "nab-paclitaxel",
-    "taxotere": "docetaxel",
-    "adriamycin": "doxorubicin",
-    "doxorubicin liposome": "pegylated liposomal doxorubicin",
-    "liposomal doxorubicin": "pegylated liposomal doxorubicin",
-    "doxorubicin hydrochloride liposome": "pegylated liposomal doxorubicin",
-    "doxil": "pegylated liposomal doxorubicin",
-    "caelyx": "pegylated liposomal doxorubicin",
-    "5 fu": "fluorouracil",
-    "5 fluorouracil": "fluorouracil",
-    "navelbine": "vinorelbine",
-    "gemzar": "gemcitabine",
-    "halaven": "eribulin",
-    "cytoxan": "cyclophosphamide",
-    "zoledronate": "zoledronic acid",
-    "zometa": "zoledronic acid",
-    "xgeva": "denosumab",
-    "prolia": "denosumab",
-    "aredia": "pamidronate",
-    "arimidex": "anastrozole",
-    "femara": "letrozole",
-    "aromasin": "exemestane",
-}
 
 #: Concomitant non-cancer drugs that matter for interactions (drug-identifiers.md Table B),
 #: by RxNorm ingredient code and by name.
@@ -583,8 +380,6 @@ RADIOTHERAPY_WORDS = ("radiotherapy", "radiation therapy", "brachytherapy", "irr
 #: Bilateral oophorectomy: recognised from the text (no SNOMED code verified yet).
 OOPHORECTOMY_WORDS = ("oophorectomy", "ovariectomy", "salpingo-oophorectomy", "salpingooophorectomy")
 
-#: Specimen.collection.bodySite / Specimen.type (SNOMED) of a breast tumour -> receptors.specimen primary.
-BREAST_SITES = {"76752008", "80248007", "73056007"}  # Breast structure, left breast, right breast
 #: NCCN definition of menopause (ontology source S50): age at or above this is postmenopausal.
 MENOPAUSE_AGE = 60
 
@@ -592,3 +387,47 @@ MENOPAUSE_AGE = 60
 DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 #: SNOMED "Menopause, function" (observable): the code of a menopausal-status Observation.
 MENOPAUSE_OBSERVABLE = "161712005"
+
+#: Secondary malignant neoplasm of axillary lymph nodes: regional disease (N), not a distant site.
+REGIONAL_SECONDARY = {"94181007"}
+
+
+# --------------------------------------------------------------------------- views of the vocabulary
+
+
+@cache
+def _tables() -> dict:
+    v = Vocabulary.default()
+    site, spec, cond, meno = H2N.MetastaticSite, H2N.SpecimenType, H2N.ConditionCode, H2N.MenopausalStatus
+    disorder_out = v.export_codes(site, category="disorder")
+    body_out = v.export_codes(site, category="body structure")
+    from reasoner.terminology import enum_table
+
+    return {
+        # SNOMED finding -> menopausal status (and the one code written on export)
+        "MENOPAUSE": v.read_codes(meno),
+        "MENOPAUSE_OUT": v.export_codes(meno),
+        # SecondaryCancerCondition codes -> contract site (None = regional, not a distant site)
+        "SECONDARY_SITES": {**v.read_codes(site, category="disorder"), **dict.fromkeys(REGIONAL_SECONDARY)},
+        # bodySite codes -> contract site
+        "BODY_SITES": v.read_codes(site, category="body structure"),
+        # contract site -> (condition code, bodySite code) written on export
+        "SITE_OUT": {
+            s: (disorder_out[s], None) if s in disorder_out else (SECONDARY_CANCER_GENERIC, body_out.get(s))
+            for s in enum_table(site).codes
+        },
+        # Specimen.collection.bodySite of a breast tumour -> receptors.specimen primary
+        "BREAST_SITES": {
+            c for c, value in v.read_codes(spec, category="body structure").items() if value == "primary"
+        },
+        # SNOMED condition codes -> contract condition codes, and the code written on export
+        "CONDITIONS": v.read_codes(cond),
+        "CONDITION_OUT": v.export_codes(cond),
+    }
+
+
+def __getattr__(name: str):
+    tables = _tables()
+    if name in tables:
+        return tables[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,65 @@
+"""The one vocabulary (reasoner.terminology): built from the knowledge base's store it equals the one
+read from the module files, and the SSSOM mapping set is sound (every subject a term of the
+knowledge base, every row with a source, one code read as one value, one export code per value)."""
+
+from collections import defaultdict
+
+import pytest
+from rdflib import URIRef
+
+from reasoner.kb import KnowledgeBase
+from reasoner.terminology import Vocabulary, enum_table, mapping_set_paths, read_mapping_set
+from reasoner.vocab import H2N
+
+SNOMED_SETS = (H2N.MenopausalStatus, H2N.MetastaticSite, H2N.SpecimenType, H2N.ConditionCode)
+
+
+@pytest.fixture(scope="module")
+def mappings():
+    paths = mapping_set_paths()
+    assert [p.name for p in paths] == ["her2neg-codes.sssom.tsv"]
+    return [m for p in paths for m in read_mapping_set(p)]
+
+
+def test_store_and_files_give_the_same_vocabulary():
+    from_store, from_files = KnowledgeBase.default().vocabulary, Vocabulary.default()
+    assert from_store.names == from_files.names
+    assert from_store.synonyms == from_files.synonyms
+    assert from_store.by_code == from_files.by_code
+    assert from_store.by_name == from_files.by_name
+
+
+def test_every_subject_is_a_term_of_the_knowledge_base(mappings):
+    vocabulary = Vocabulary.default()
+    individuals = {iri for cls in SNOMED_SETS for iri in enum_table(cls).by_iri}
+    for m in mappings:
+        assert URIRef(m.subject) in individuals or vocabulary.label(m.subject), m
+        assert m.comment.strip(), f"{m.code}: every mapping names its source"
+
+
+def test_a_code_is_read_as_one_value_and_each_value_has_one_export_code(mappings):
+    read = defaultdict(set)
+    exported = defaultdict(set)
+    for m in mappings:
+        if m.read:
+            read[(m.system, m.code)].add(m.subject)
+        if m.export:
+            exported[(m.subject, m.system, m.category)].add(m.code)
+    assert {k: v for k, v in read.items() if len(v) > 1} == {}
+    assert {k: v for k, v in exported.items() if len(v) > 1} == {}
+
+
+def test_a_broader_code_is_never_read_back(mappings):
+    broad = [m for m in mappings if m.predicate.endswith("broadMatch")]
+    assert broad and not any(m.read for m in broad)
+    assert "59441001" not in Vocabulary.default().read_codes(H2N.MetastaticSite)
+
+
+def test_drug_codes_of_the_mapping_set_resolve_but_the_ontology_wins():
+    v = Vocabulary.default()
+    rxn = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    assert v.match_code(rxn, "1873978") == "ribociclib"  # ribociclib succinate (PIN), drug-identifiers.md
+    assert v.match_code(rxn, "198240") == "tamoxifen"  # Tamoxifen 10 MG Oral Tablet (Synthea)
+    assert v.match_code(rxn, "72965") == "letrozole"  # the ingredient code of drugs.ttl
+    assert v.canonical("Liposomal Doxorubicin") == "pegylated liposomal doxorubicin"
+    assert v.match_text("paclitaxel protein bound 100 mg") == "nab-paclitaxel"
