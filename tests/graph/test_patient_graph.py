@@ -13,7 +13,7 @@ from reasoner.graph import graph_to_records, json_path, node_iri, patient_iri, r
 from reasoner.graph.mapping import FIELDS, GROUPS, parse_node_iri
 from reasoner.graph.vocab import H2N, enum_table
 from reasoner.validation import validate_graph, validate_record
-from tests.graph.strategies import records
+from tests.strategies import records
 
 DATA = Path(__file__).parent / "data"
 ACCEPTANCE = sorted(Path("/work/shared/acceptance").glob("A*.json")) or sorted(

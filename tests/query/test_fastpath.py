@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from reasoner.cohort.synthetic import generate
 from reasoner.engine import Engine
-from tests.graph.strategies import records as generated_records
+from tests.strategies import records as generated_records
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from reasoner.validation import (
     validate_record,
     validate_records,
 )
-from tests.graph.strategies import records
+from tests.strategies import records
 
 ACCEPTANCE = sorted(Path("/work/shared/acceptance").glob("A*.json")) or sorted(
     (Path(__file__).parents[1] / "acceptance" / "cases").glob("A*.json")
