@@ -2,7 +2,7 @@
 
 Layer 1 (:mod:`reasoner.validation.structure`) checks the JSON value; layer 2 evaluates the SHACL
 shapes of ``ontology/shapes/patient-shapes.ttl`` on the patient graph, by default with the fast
-path (:mod:`reasoner.validation.fastpath`, the shapes compiled to one SPARQL query on Oxigraph)
+path (:mod:`reasoner.validation.fastpath`, the shapes compiled into Python checks when they load)
 and on request with pySHACL (the reference). Findings point at the JSON field the user wrote.
 """
 
