@@ -124,6 +124,7 @@ class Engine:
             raise UsageError(f"unknown evaluator {evaluator!r}", hint="use fastpath or sparql")
         self.kb = kb
         self.evaluator = evaluator
+        self._outcomes: dict[tuple, tuple] = {}  # _criteria_outcome, memoised
         self._compiled = None
         if evaluator == "fastpath":
             from reasoner.query.fastpath import compile_knowledge
@@ -581,6 +582,17 @@ class Engine:
         no jurisdiction asked, its failure is a caution naming the jurisdiction. A soft criterion
         (``h2n:softCriterion``) that fails lowers the preference and adds its fail text as a caution.
         """
+        key = (rule.iri, tuple(statuses), jurisdiction, unknown_facets)
+        hit = self._outcomes.get(key)
+        if hit is None:  # a pure function of the key (the knowledge base is fixed): computed once
+            if len(self._outcomes) >= 65536:
+                self._outcomes.clear()
+            hit = self._outcomes[key] = self._criteria_outcome_uncached(rule, statuses, jurisdiction, unknown_facets)
+        reasons, cautions, lowered = hit
+        return list(reasons), list(cautions), lowered
+
+    def _criteria_outcome_uncached(self, rule: Rule, statuses: list[tuple[str, str]], jurisdiction: str | None,
+                                   unknown_facets: frozenset[str]) -> tuple[tuple[Reason, ...], tuple[str, ...], bool]:
         reasons: list[Reason] = []
         cautions: list[str] = []
         lowered = False
@@ -616,7 +628,7 @@ class Engine:
                 reasons.append(self._reason("MISSING_DATA", criterion.missing_text))
             else:
                 reasons.append(self._reason(criterion.reason_code, criterion.fail_text))
-        return _dedupe(reasons), _dedupe(cautions), lowered
+        return tuple(_dedupe(reasons)), tuple(_dedupe(cautions)), lowered
 
     def _resistance(self, inf: Inference) -> tuple[dict[str, list[str]], dict[str, list[str]], set[str]]:
         """The drugs the disease is taken to be resistant to (with why), the cautions per drug, and

@@ -753,26 +753,34 @@ def _term(local: str) -> URIRef:
     return H2N[local]
 
 
+@functools.lru_cache(maxsize=4096)
+def _integer(value: int) -> Literal:
+    return Literal(value, datatype=XSD.integer)
+
+
+_RDF_TYPE = RDF.type  # rdflib's namespace attributes build a new IRI on each access
+
+
 def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
     """The triples the reasoner adds to the patient graph (states, facets, lines, exposures)."""
-    yield patient, RDF.type, H2N.Patient
+    yield patient, _RDF_TYPE, _term("Patient")
     for setting in inference.settings:
-        yield patient, H2N.effectiveSetting, H2N[SETTING_IRIS[setting]]
+        yield patient, _term("effectiveSetting"), _term(SETTING_IRIS[setting])
     for state in sorted(inference.states):
-        yield patient, H2N.hasState, _term(f"state-{state}")
+        yield patient, _term("hasState"), _term(f"state-{state}")
     for facet in sorted(inference.unknown_facets):
-        yield patient, H2N.unknownFacet, _term(f"facet-{facet}")
+        yield patient, _term("unknownFacet"), _term(f"facet-{facet}")
     for name, value in sorted(inference.quantities.items()):
-        yield patient, H2N[name], Literal(value, datatype=XSD.integer)
+        yield patient, _term(name), _integer(value)
     for prop, drugs in (
-        (H2N.exposedTo, inference.exposed),
-        (H2N.exposedToIncludingCurrent, inference.exposed_including_current),
-        (H2N.exposedInMetastaticSetting, inference.exposed_metastatic),
-        (H2N.progressedOn, inference.progressed),
-        (H2N.ongoingDrug, inference.ongoing),
-        (H2N.currentRegimenDrug, inference.current_drugs),
-        (H2N.stoppedForToxicity, inference.stopped_for_toxicity),
-        (H2N.progressedOnInLastLine, inference.last_progressed),
+        (_term("exposedTo"), inference.exposed),
+        (_term("exposedToIncludingCurrent"), inference.exposed_including_current),
+        (_term("exposedInMetastaticSetting"), inference.exposed_metastatic),
+        (_term("progressedOn"), inference.progressed),
+        (_term("ongoingDrug"), inference.ongoing),
+        (_term("currentRegimenDrug"), inference.current_drugs),
+        (_term("stoppedForToxicity"), inference.stopped_for_toxicity),
+        (_term("progressedOnInLastLine"), inference.last_progressed),
     ):
         for drug in sorted(drugs):
             yield patient, prop, drug_iri(drug)
@@ -780,10 +788,10 @@ def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
     # closure so that queries need no property paths) and the days from its end to the relapse.
     for drug, days in sorted(inference.curative_relapse_days.items()):
         node = URIRef(f"{patient}/curative/{drug_iri(drug).split('/')[-1]}")
-        yield patient, H2N.curativeExposure, node
-        yield node, RDF.type, H2N.CurativeExposure
-        yield node, H2N.curativeDrug, drug_iri(drug)
+        yield patient, _term("curativeExposure"), node
+        yield node, _RDF_TYPE, _term("CurativeExposure")
+        yield node, _term("curativeDrug"), drug_iri(drug)
         for cls in sorted(inference.drug_classes.get(drug, ())):
-            yield node, H2N.curativeDrugClass, H2N[cls]
+            yield node, _term("curativeDrugClass"), _term(cls)
         if days is not None:
-            yield node, H2N.daysToRelapse, Literal(days, datatype=XSD.integer)
+            yield node, _term("daysToRelapse"), _integer(days)
