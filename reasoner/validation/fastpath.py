@@ -25,12 +25,16 @@ Targets are the nodes typed with the ``sh:targetClass`` (patient graphs carry no
 
 from __future__ import annotations
 
+import hashlib
+import json
 import operator
+import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef, Variable
@@ -848,30 +852,120 @@ _THIS = Variable("this")
 _PATH = Variable("path")
 
 
-def _sparql_constraint(g: Graph, constraint, shape) -> Callable[[_Index, Any], Iterable[Any]]:
-    """One ``sh:sparql`` constraint: the result paths (or None) it reports for a focus node."""
+_ALGEBRA_FORMAT = 1
+"""Version of the cached algebra's JSON form (bump when :func:`_encode` changes)."""
+
+
+class _Uncacheable(Exception):
+    pass
+
+
+class _Node(dict):
+    """A node of a SPARQL algebra read back from the cache: a dict with a ``name`` and attribute
+    access, as rdflib's ``CompValue`` (the compiler reads both alike)."""
+
+    def __init__(self, name: str, items: dict):
+        super().__init__(items)
+        self.name = name
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+def _encode(x):
+    """rdflib's parsed algebra as JSON-ready data (terms tagged by kind)."""
+    if isinstance(x, Variable):
+        return {"v": str(x)}
+    if isinstance(x, URIRef):
+        return {"i": str(x)}
+    if isinstance(x, Literal):
+        return {"l": str(x), "d": str(x.datatype) if x.datatype is not None else None, "g": x.language}
+    if isinstance(x, dict) and isinstance(getattr(x, "name", None), str):
+        return {"n": x.name, "a": {k: _encode(v) for k, v in x.items() if k != "_vars"}}
+    if isinstance(x, list | tuple):
+        return {"t" if isinstance(x, tuple) else "s": [_encode(v) for v in x]}
+    if x is None or type(x) in (str, int, bool, float):
+        return {"p": x}
+    raise _Uncacheable(type(x).__name__)
+
+
+def _decode(x):
+    (tag, value), *rest = x.items()
+    if tag == "v":
+        return Variable(value)
+    if tag == "i":
+        return URIRef(value)
+    if tag == "l":
+        return Literal(value, datatype=URIRef(x["d"]) if x["d"] is not None else None, lang=x["g"])
+    if tag == "n":
+        return _Node(value, {k: _decode(v) for k, v in x["a"].items()})
+    if tag == "t":
+        return tuple(_decode(v) for v in value)
+    if tag == "s":
+        return [_decode(v) for v in value]
+    if tag == "p":
+        return value
+    raise ValueError(tag)
+
+
+def cache_dir() -> Path:
+    """Where parsed SHACL-SPARQL constraints are kept between runs (``HER2NEG_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/her2neg`` or ``~/.cache/her2neg``)."""
+    explicit = os.environ.get("HER2NEG_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "her2neg"
+
+
+def _parse_select(text: str, prefixes: dict[str, str], shape):
+    """The algebra of a ``sh:select``: read from the cache when this very text (and prefixes) was
+    parsed before, else parsed by rdflib's SPARQL parser (whose import alone costs more than the
+    rest of a cold start's validation) and cached. Any problem with the cache means parsing."""
+    key = hashlib.sha256(json.dumps([_ALGEBRA_FORMAT, text, sorted(prefixes.items())]).encode()).hexdigest()
+    path = cache_dir() / f"shacl-sparql-{key[:40]}.json"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("key") == key:
+            return _decode(stored["algebra"])
+    except Exception:  # noqa: BLE001 - absent, unreadable or malformed: parse instead
+        pass
     from rdflib.plugins.sparql import prepareQuery
 
+    try:
+        algebra = prepareQuery(text, initNs=prefixes).algebra
+    except Exception as exc:
+        raise _fail(f"cannot parse the SPARQL constraint: {exc}", shape) from exc
+    try:
+        data = json.dumps({"key": key, "algebra": _encode(algebra)})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(data, encoding="utf-8")
+        tmp.replace(path)
+    except (OSError, _Uncacheable):
+        pass
+    return algebra
+
+
+def _sparql_constraint(g: Graph, constraint, shape) -> Callable[[_Index, Any], Iterable[Any]]:
+    """One ``sh:sparql`` constraint: the result paths (or None) it reports for a focus node."""
     extra = set(g.predicates(constraint)) - {RDF.type, SH.select, SH.prefixes, SH.message}
     if extra:
         raise _fail(f"unsupported keys of a SPARQL constraint: {sorted(extra)}", shape)
     text = g.value(constraint, SH.select)
     if text is None:
         raise _fail("a SPARQL constraint needs sh:select", shape)
-    try:
-        query = prepareQuery(str(text), initNs=_sparql_prefixes(g, constraint, shape))
-    except Exception as exc:
-        raise _fail(f"cannot parse the SPARQL constraint: {exc}", shape) from exc
-    top = query.algebra
+    top = _parse_select(str(text), _sparql_prefixes(g, constraint, shape), shape)
     if getattr(top, "name", None) != "SelectQuery" or getattr(top.p, "name", None) != "Project":
         raise _fail("a SPARQL constraint must be a plain SELECT", shape)
     project = top.p
     names = {str(v) for v in project.PV}
     if _THIS not in project.PV:
         raise _fail("a SPARQL constraint must select $this", shape)
-    if names & {"shapesGraph", "currentShape"} or any(
-        str(v) in ("shapesGraph", "currentShape") for v in project._vars
-    ):
+    if (names | {str(v) for v in _variables(project)}) & {"shapesGraph", "currentShape"}:
         raise _fail("$shapesGraph and $currentShape are not supported", shape)
     body = _compile_algebra(project.p, shape, {_THIS})
     reports_path = _PATH in project.PV

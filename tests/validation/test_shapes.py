@@ -139,3 +139,33 @@ def test_date_constraints_at_their_boundaries_match_pyshacl(start, end, as_of, t
         record["therapies"][0]["end_reason"] = "progression"
     fast = validate_record(record, today=TODAY)
     assert fast.findings == validate_record(record, today=TODAY, engine="pyshacl").findings
+
+
+def test_parsed_sparql_constraints_are_cached_and_read_back_alike(tmp_path, monkeypatch):
+    """The SHACL-SPARQL constraints are parsed once per machine (the parser's import is most of a
+    cold start's validation cost): a second compilation reads the cache, never the parser, and
+    gives the same findings; a damaged cache file is parsed again."""
+    import rdflib.plugins.sparql as sparql
+
+    monkeypatch.setenv("HER2NEG_CACHE_DIR", str(tmp_path))
+    records = [json.loads(p.read_text())["record"] for p in CORPUS]
+    from reasoner.validation import _catalog, _prepare
+
+    graphs = [g for g in (_prepare(r, _catalog(None), TODAY).graph for r in records if isinstance(r, dict)) if g is not None]
+    first = fastpath.compile_shapes(shapes_graph(), shape_infos())
+    files = sorted(tmp_path.glob("shacl-sparql-*.json"))
+    assert len(files) == len(set(shapes_graph().subjects(SH.sparql, None)))
+
+    def no_parser(*args, **kwargs):
+        raise AssertionError("parsed again although cached")
+
+    monkeypatch.setattr(sparql, "prepareQuery", no_parser)
+    second = fastpath.compile_shapes(shapes_graph(), shape_infos())
+    assert [first.run([g]) for g in graphs] == [second.run([g]) for g in graphs]
+    assert any(shape.endswith("NotAfterDecision") for g in graphs for shape, _, _ in first.run([g]))
+
+    monkeypatch.undo()
+    monkeypatch.setenv("HER2NEG_CACHE_DIR", str(tmp_path))
+    files[0].write_text('{"key": "x", "algebra": ')
+    third = fastpath.compile_shapes(shapes_graph(), shape_infos())
+    assert [first.run([g]) for g in graphs] == [third.run([g]) for g in graphs]
