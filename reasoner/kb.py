@@ -15,6 +15,7 @@ from pathlib import Path
 
 from reasoner.errors import KnowledgeBaseError
 from reasoner.inference import DrugClasses
+from reasoner.inference.parameters import load_parameters
 from reasoner.query.backends import QueryBackend, get_backend
 from reasoner.query.catalog import get_query
 from reasoner.resources import module_paths
@@ -256,7 +257,10 @@ class KnowledgeBase:
         for r in drug_rows:
             classes[r["label"]].add(local_name(r["cls"]))
             self.drug_iris[r["label"]] = r["drug"]
-        self.drug_classes = DrugClasses({k: frozenset(v) for k, v in classes.items()})
+        #: thresholds, windows, risk definitions and term IRIs of the inference step (fail closed)
+        self.inference_parameters = load_parameters(self._q)
+        self.drug_classes = DrugClasses({k: frozenset(v) for k, v in classes.items()},
+                                        parameters=self.inference_parameters)
         #: The one vocabulary (drug names, synonyms, brands, codes; the codes of ontology/mappings/),
         #: built from this store.
         self.vocabulary: Vocabulary = Vocabulary.from_rows(self._q("kb-vocabulary"))

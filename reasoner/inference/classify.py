@@ -11,28 +11,27 @@ from dataclasses import dataclass, field
 from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import XSD
 
+from reasoner.errors import KnowledgeBaseError
+from reasoner.inference.parameters import InferenceParameters
 from reasoner.terminology import drug_iri
 from reasoner.vocab import H2N
 
 __all__ = ["DrugClasses", "Inference", "classify_receptors", "infer", "inferred_triples"]
 
-# Durations of the ESO-ESMO ABC definitions, in days (a month counted as 30.44 days).
-SIX_MONTHS = 183
-TWELVE_MONTHS = 365
-TWO_YEARS = 730
+# Thresholds, time windows, early-disease risk definitions, visceral sites and the IRIs of states
+# and facets are knowledge: they are read from the knowledge base (ontology/inference.ttl,
+# states.ttl, core.ttl) into InferenceParameters when it loads (reasoner/inference/parameters.py).
+# The state keys below are the skos:notation of the states and facets in ontology/states.ttl.
 
 ENDOCRINE = "EndocrineTherapy"
 OFS = "LHRHAgonist"
 CYTOTOXIC = "CytotoxicChemotherapy"
 ADC = "AntibodyDrugConjugate"
 ANTINEOPLASTIC = "AntineoplasticDrug"
-SETTING_IRIS = {"early": "setting-early", "metastatic": "setting-metastatic",
-                "locoregional_recurrence": "setting-locoregional-recurrence"}
 MENOPAUSE_STATES = {"premenopausal": "premenopausal", "perimenopausal": "premenopausal",
                     "postmenopausal": "postmenopausal"}
 SUBTYPE_STATES = {"HR+/HER2-": "hr-positive-her2-negative", "HR-/HER2-": "triple-negative"}
 HER2_STATES = {"HER2-0": "her2-zero", "HER2-ultralow": "her2-ultralow", "HER2-low": "her2-low"}
-VISCERAL_SITES = frozenset({"liver", "lung", "pleura", "peritoneum"})
 MARKER_BASES = frozenset({"tumor_markers", "circulating_tumor_cells"})
 HEPATIC_STATES = {"A": "hepatic-impairment-mild", "B": "hepatic-impairment-moderate", "C": "hepatic-impairment-severe"}
 TRIMESTER_STATES = {1: "pregnancy-first-trimester", 2: "pregnancy-second-or-third-trimester",
@@ -44,6 +43,8 @@ class DrugClasses:
     """The drug classes (OWL class local names, transitively) of every canonical drug."""
 
     classes: Mapping[str, frozenset[str]]
+    #: the inference parameters of the same knowledge base (read when it loads)
+    parameters: InferenceParameters | None = field(default=None, compare=False, repr=False)
 
     def has(self, drug: str, cls: str) -> bool:
         return cls in self.classes.get(drug, frozenset())
@@ -89,6 +90,8 @@ class Inference:
     last_progressed: frozenset[str] = frozenset()
     # Drug classes (local names, transitively) of the drugs above, for the inferred triples.
     drug_classes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The parameters it was inferred with (the IRIs of its states and facets are looked up there).
+    parameters: InferenceParameters | None = field(default=None, compare=False, repr=False)
 
     def classification(self) -> dict:
         """The ``classification`` object of the result contract."""
@@ -106,24 +109,48 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _receptor_status(receptors: Mapping, key: str) -> bool | None:
-    """True positive (>=1%), False negative (<1%), None unknown (ASCO/CAP 2020)."""
+def _default_parameters() -> InferenceParameters:
+    """The parameters of the process-wide default knowledge base (loaded on first use)."""
+    from reasoner.kb import KnowledgeBase
+
+    params = KnowledgeBase.default().drug_classes.parameters
+    if params is None:  # pragma: no cover - the knowledge base always reads them
+        raise KnowledgeBaseError("the knowledge base has no inference parameters")
+    return params
+
+
+def _parameters(drugs: DrugClasses, params: InferenceParameters | None) -> InferenceParameters:
+    params = params if params is not None else drugs.parameters
+    if params is None:
+        raise KnowledgeBaseError("no inference parameters: infer() needs the drug classes of a loaded "
+                                 "knowledge base (kb.drug_classes) or its parameters",
+                                 hint="thresholds and windows are read from the knowledge base, never defaulted")
+    return params
+
+
+def _receptor_status(receptors: Mapping, key: str, params: InferenceParameters) -> bool | None:
+    """True positive (>=1%), False negative (<1%), None unknown (ASCO/CAP 2020; the cut-off is
+    the parameter receptor_positive_percent)."""
     percent = receptors.get(f"{key}_percent")
     if percent is not None:
-        return percent >= 1
+        return percent in params["receptor_positive_percent"]
     status = receptors.get(key)
     if status is not None:
         return status == "positive"
     return None
 
 
-def classify_receptors(receptors: Mapping) -> tuple[str | None, str, bool, bool]:
+def classify_receptors(receptors: Mapping, params: InferenceParameters | None = None
+                       ) -> tuple[str | None, str, bool, bool]:
     """Subtype, HER2 category, HER2-positive flag and ER-low flag of a receptor result.
 
     HER2 (ASCO/CAP 2023, DESTINY-Breast06): IHC 3+ or ISH amplified or status positive is
     HER2-positive. IHC 0 is HER2-0, ultralow HER2-ultralow, 1+ or 2+ with ISH not amplified
-    HER2-low; ``her2: negative`` without a score leaves the category unknown.
+    HER2-low; ``her2: negative`` without a score leaves the category unknown. ER/PR positivity
+    and ER-low are the parameters of ``params`` (by default those of the default knowledge base).
     """
+    if params is None:
+        params = _default_parameters()
     ihc = receptors.get("her2_ihc")
     ish = receptors.get("her2_ish")
     status = receptors.get("her2")
@@ -137,10 +164,9 @@ def classify_receptors(receptors: Mapping) -> tuple[str | None, str, bool, bool]
         elif ihc == "1+" or (ihc == "2+" and ish == "not_amplified"):
             category = "HER2-low"
     her2_negative = not her2_positive and (category != "unknown" or status == "negative")
-    er = _receptor_status(receptors, "er")
-    pr = _receptor_status(receptors, "pr")
-    er_percent = receptors.get("er_percent")
-    er_low = er_percent is not None and 1 <= er_percent <= 10
+    er = _receptor_status(receptors, "er", params)
+    pr = _receptor_status(receptors, "pr", params)
+    er_low = receptors.get("er_percent") in params["er_low_percent"]
     subtype = None
     if her2_negative:
         if er or pr:
@@ -299,7 +325,8 @@ def _relapse_date(record: Mapping) -> dt.date | None:
 
 
 def _endocrine_resistance(
-    record: Mapping, therapies: list[_Therapy], drugs: DrugClasses, states: set[str], unknown: set[str]
+    record: Mapping, therapies: list[_Therapy], drugs: DrugClasses, states: set[str], unknown: set[str],
+    params: InferenceParameters,
 ) -> str:
     """Primary / secondary / none / unknown, per the ESO-ESMO ABC 4/5 definitions.
 
@@ -332,15 +359,16 @@ def _endocrine_resistance(
         on_ai = any(drugs.has(d, "AromataseInhibitor") for d in last.drugs)
         if on_ai and on_treatment:
             states.add("relapse-on-adjuvant-ai")
-        elif on_ai and (relapse - last.end).days <= TWELVE_MONTHS:
+        elif on_ai and (relapse - last.end).days in params["relapse_within_12m_adjuvant_et_days"]:
             states.add("relapse-within-12m-adjuvant-ai")
         if on_treatment:
             states.add("relapse-on-adjuvant-et")
             if first_start is None:
                 adjuvant_class = "unknown"
             else:
-                adjuvant_class = "primary" if (relapse - first_start).days < TWO_YEARS else "secondary"
-        elif (relapse - last.end).days <= TWELVE_MONTHS:
+                primary = (relapse - first_start).days in params["primary_resistance_adjuvant_et_days"]
+                adjuvant_class = "primary" if primary else "secondary"
+        elif (relapse - last.end).days in params["relapse_within_12m_adjuvant_et_days"]:
             states.add("relapse-within-12m-adjuvant-et")
             adjuvant_class = "secondary"
         else:
@@ -356,7 +384,8 @@ def _endocrine_resistance(
         at = first_et.progression_at
         if first_et.start is None or at is None:
             return "unknown"
-        return "primary" if (at - first_et.start).days < SIX_MONTHS else "secondary"
+        primary = (at - first_et.start).days in params["primary_resistance_first_line_et_days"]
+        return "primary" if primary else "secondary"
     if first_et is not None and first_et.end_reason is None:
         followed = any(
             t is not first_et and t.start and first_et.start and t.start > first_et.start for t in metastatic
@@ -368,14 +397,14 @@ def _endocrine_resistance(
     return "none"
 
 
-def _early_states(record: Mapping, subtype: str | None, states: set[str], unknown: set[str]) -> None:
+def _early_states(record: Mapping, states: set[str], unknown: set[str], params: InferenceParameters) -> None:
+    """States of early disease: nodal status, neoadjuvant response, recurrence score, and the
+    early-disease risk definitions of the knowledge base (monarchE, NATALEE, KEYNOTE-522, OlympiA),
+    evaluated generically over the features derived here (a feature not recorded never holds)."""
     early = record.get("early") or {}
     biomarkers = record.get("biomarkers") or {}
     nodes = early.get("nodes_positive")
     n = early.get("n")
-    t = early.get("t")
-    grade = early.get("grade")
-    size = early.get("tumor_size_mm")
     response = early.get("neoadjuvant_response")
     node_positive = None
     if nodes is not None:
@@ -396,29 +425,23 @@ def _early_states(record: Mapping, subtype: str | None, states: set[str], unknow
     if rs is None:
         unknown.add("recurrence-score")
     else:
-        states.add("rs-high" if rs >= 26 else "rs-low-intermediate")
-    t_rank = {"Tis": 0, "T1mi": 1, "T1a": 1, "T1b": 1, "T1c": 2, "T2": 3, "T3": 4, "T4": 5}.get(t or "", -1)
-    n_count = nodes if nodes is not None else {"N0": 0, "N1mi": 0, "N1": 1, "N2": 4, "N3": 10}.get(n or "")
-    known = nodes is not None or n is not None
-    if not known:
+        states.add("rs-high" if rs in params["recurrence_score_high"] else "rs-low-intermediate")
+    if nodes is None and n is None:
         unknown.add("early-risk")
         return
-    if n_count is not None and (n_count >= 4 or (1 <= n_count <= 3 and (grade == 3 or (size or 0) >= 50))):
-        states.add("monarche-high-risk")
-    ki67 = biomarkers.get("ki67_percent")
-    if node_positive or (
-        t_rank >= 3 and (grade == 3 or (grade == 2 and ((ki67 or 0) >= 20 or (rs or 0) >= 26)))
-    ):
-        states.add("natalee-risk")
-    n_cat = n or ("N0" if nodes == 0 else "N1" if nodes and nodes <= 3 else "N2" if nodes and nodes <= 9 else "N3")
-    if subtype == "HR-/HER2-" and (
-        (t == "T1c" and n_cat in ("N1", "N2")) or (t_rank >= 3 and n_cat in ("N0", "N1mi", "N1", "N2"))
-    ):
-        states.add("keynote522-stage")
-    if subtype == "HR-/HER2-" and (t_rank >= 3 or node_positive or response == "residual_disease"):
-        states.add("olympia-risk")
-    if subtype == "HR+/HER2-" and ((n_count or 0) >= 4 or response == "residual_disease"):
-        states.add("olympia-risk")
+    features = {
+        "positive_nodes": nodes if nodes is not None else params.assumed_positive_nodes.get(n or ""),
+        "n_category": n if n is not None else params.n_category_of_count(nodes),
+        "t_category": early.get("t"),
+        "grade": early.get("grade"),
+        "tumour_size_mm": early.get("tumor_size_mm"),
+        "ki67_percent": biomarkers.get("ki67_percent"),
+        "recurrence_score": rs,
+    }
+    reached = frozenset(states)  # risk conditions read the states decided before them
+    for definition in params.risk_definitions:
+        if definition.holds(reached, features):
+            states.add(definition.state)
 
 
 def _latest_tests(record: Mapping) -> dict[str, dict]:
@@ -471,12 +494,17 @@ def _her2_low_history(record: Mapping, category: str) -> bool:
                for t in record.get("biomarker_tests") or [])
 
 
-def infer(record: Mapping, drugs: DrugClasses) -> Inference:
-    """Infer classification, states, lines and exposures from a validated record."""
+def infer(record: Mapping, drugs: DrugClasses, params: InferenceParameters | None = None) -> Inference:
+    """Infer classification, states, lines and exposures from a validated record.
+
+    ``params`` are the inference parameters of the knowledge base; by default those read with
+    ``drugs`` (``kb.drug_classes``). Without either it is an error: there is no default in code.
+    """
+    params = _parameters(drugs, params)
     states: set[str] = set()
     unknown: set[str] = set()
     receptors = record.get("receptors") or {}
-    subtype, her2_category, her2_positive, er_low = classify_receptors(receptors)
+    subtype, her2_category, her2_positive, er_low = classify_receptors(receptors, params)
 
     def state_of(value, table: dict, facet: str) -> None:
         """Add the state ``table`` names for ``value``; an unlisted value leaves ``facet`` unknown."""
@@ -496,7 +524,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     state_of(her2_category, HER2_STATES, "her2-category")
     if er_low:
         states.add("er-low")
-    elif receptors.get("er_percent") is None and _receptor_status(receptors, "er"):
+    elif receptors.get("er_percent") is None and _receptor_status(receptors, "er", params):
         unknown.add("er-low")  # ER positive without a percentage: whether it is 1-10% is not known
 
     setting = record.get("setting")
@@ -542,7 +570,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
             states.add("bone-metastases")
             if site_set == {"bone"}:
                 states.add("bone-only")
-        if site_set & VISCERAL_SITES:
+        if site_set & params.visceral_sites:
             states.add("visceral-metastases")
         if "brain" in site_set:
             states.add("brain-metastases")
@@ -562,7 +590,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         states.add(TRIMESTER_STATES.get(trimester, "pregnancy-trimester-unknown"))
     calcium = labs.get("calcium_mg_dl")
     hypercalcemia = metastatic.get("hypercalcemia")
-    if hypercalcemia is True or (calcium is not None and calcium > 10.5):
+    if hypercalcemia is True or calcium in params["hypercalcaemia_calcium_mg_dl"]:
         states.add("hypercalcemia")
     elif hypercalcemia is None and calcium is None:
         unknown.add("hypercalcemia")
@@ -599,7 +627,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     if ecog is None:
         unknown.add("ecog")
     else:
-        states.add("ecog-0-1" if ecog <= 1 else "ecog-2-plus")
+        states.add("ecog-0-1" if ecog in params["ecog_fit"] else "ecog-2-plus")
 
     therapies = _therapies(record)
     metastatic_lines = sorted((t for t in therapies if t.setting == "metastatic"), key=_sort_key)
@@ -619,9 +647,9 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
     if adjuvant_chemo and relapse is not None:
         last_end = max(t.end or relapse for t in adjuvant_chemo)
         gap = (relapse - last_end).days
-        if gap <= SIX_MONTHS:
+        if gap in params["relapse_within_6m_adjuvant_chemo_days"]:
             states.add("relapse-within-6m-adjuvant-chemo")
-        if gap <= TWELVE_MONTHS:
+        if gap in params["relapse_within_12m_adjuvant_chemo_days"]:
             states.add("relapse-within-12m-adjuvant-chemo")
             early_relapse_12 = True
     elif adjuvant_chemo:
@@ -631,7 +659,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         unknown.add("adjuvant-chemo-relapse")  # it may have been (neo)adjuvant chemotherapy
 
     if subtype == "HR+/HER2-":
-        resistance = _endocrine_resistance(record, therapies, drugs, states, unknown)
+        resistance = _endocrine_resistance(record, therapies, drugs, states, unknown, params)
     else:
         resistance = "none"
     if resistance == "primary":
@@ -650,7 +678,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         at = first_line.progression_at
         if first_line.start is None or at is None:
             unknown.add("first-line-cdk46i-response")
-        elif (at - first_line.start).days < SIX_MONTHS:
+        elif (at - first_line.start).days in params["early_progression_first_line_cdk46i_days"]:
             states.add("early-progression-1l-cdk46i")
 
     progressed_therapies = [t for t in therapies if t.progressed]
@@ -701,7 +729,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         visceral_crisis = None
 
     if setting == "early":
-        _early_states(record, subtype, states, unknown)
+        _early_states(record, states, unknown, params)
 
     curative_days = _curative_relapse_days(record, therapies)
     # The regimen whose progression opened the current line: the latest metastatic progression,
@@ -745,6 +773,7 @@ def infer(record: Mapping, drugs: DrugClasses) -> Inference:
         curative_relapse_days=curative_days,
         last_progressed=last_progressed,
         drug_classes={d: frozenset(drugs.classes.get(d, frozenset())) for d in curative_days},
+        parameters=params,
     )
 
 
@@ -758,18 +787,30 @@ def _integer(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
 
 
+@functools.lru_cache(maxsize=1024)
+def _iri(value: str) -> URIRef:
+    return URIRef(value)
+
+
 _RDF_TYPE = RDF.type  # rdflib's namespace attributes build a new IRI on each access
 
 
 def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
-    """The triples the reasoner adds to the patient graph (states, facets, lines, exposures)."""
+    """The triples the reasoner adds to the patient graph (states, facets, lines, exposures).
+
+    The IRIs of settings, states and facets are looked up in the ontology by their notation (an
+    undeclared one is a :class:`~reasoner.errors.KnowledgeBaseError`).
+    """
+    params = inference.parameters
+    if params is None:
+        raise KnowledgeBaseError("the inference carries no parameters: infer it with a loaded knowledge base")
     yield patient, _RDF_TYPE, _term("Patient")
     for setting in inference.settings:
-        yield patient, _term("effectiveSetting"), _term(SETTING_IRIS[setting])
+        yield patient, _term("effectiveSetting"), _iri(params.setting_iri(setting))
     for state in sorted(inference.states):
-        yield patient, _term("hasState"), _term(f"state-{state}")
+        yield patient, _term("hasState"), _iri(params.state_iri(state))
     for facet in sorted(inference.unknown_facets):
-        yield patient, _term("unknownFacet"), _term(f"facet-{facet}")
+        yield patient, _term("unknownFacet"), _iri(params.facet_iri(facet))
     for name, value in sorted(inference.quantities.items()):
         yield patient, _term(name), _integer(value)
     for prop, drugs in (
