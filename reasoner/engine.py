@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -188,11 +189,7 @@ class Engine:
         findings = tuple(outcome.findings)
         patient_id = _text_id(raw)
         if not outcome.ok or outcome.record is None:
-            advice = ()
-            if any("her2_ish" in f.path or "her2IshResult" in f.path for f in outcome.violations):
-                advice = (Advice("TEST_ISH", "HER2 IHC 2+ is equivocal: request in-situ hybridisation (ISH) "
-                                 "on the same specimen; HER2-negative (ISH not amplified) or HER2-positive "
-                                 "(amplified) decides every HER2-dependent option (ASCO/CAP 2023)."),)
+            advice = self._validation_advice(outcome.violations)
             return _Prepared(index, None, patient_id, findings, None, None, "invalid", extra_advice=advice)
         record = outcome.record
         inference = infer(record, self.kb.drug_classes)
@@ -398,9 +395,9 @@ class Engine:
                         continuing.superseded_code, continuing.superseded_text or continuing.label),)))
                     continue
             drugs_in = {d for c in components for d in c.drugs}
-            if self._mixes_endocrine_and_chemo(drugs_in):
-                excluded.append(Excluded(rule.id, rule.label, all_drugs, (Reason(
-                    "CRITERION_NOT_MET", "endocrine therapy is never combined with chemotherapy"),)))
+            forbidden = self._forbidden_combination(drugs_in)
+            if forbidden is not None:
+                excluded.append(Excluded(rule.id, rule.label, all_drugs, (Reason(forbidden.code, forbidden.text),)))
                 continue
             approval_reason = self._jurisdiction_reason(rule, jurisdiction)
             if approval_reason:
@@ -411,8 +408,7 @@ class Engine:
                 option_cautions.extend(cautioned.get(drug, []))
                 option_cautions.extend(resistance_cautions.get(drug, []))
                 if drug in inf.stopped_for_toxicity:
-                    option_cautions.append(f"{drug} was stopped for toxicity before: check which drug of that "
-                                           "regimen caused it before giving it again.")
+                    option_cautions.append(kb.result_rules.texts["stopped-for-toxicity"].text(drug=drug))
             if lowered:
                 lowered_ids.add(rule.id)
             options.append(Option(
@@ -487,11 +483,12 @@ class Engine:
             regimen = self.kb.regimens.get(endorsing.regimen or "") if endorsing else None
             carried = {d for c in (regimen.components if regimen else ()) if c.continues_after_progression
                        for d in c.drugs}
-            reasons += [Reason("PRIOR_PROGRESSION", f"the disease progressed before on a regimen containing {d}")
+            progressed = self.kb.result_rules.texts["current-drug-progressed"]
+            reasons += [Reason(progressed.code or "PRIOR_PROGRESSION", progressed.text(drug=d))
                         for d in inf_drugs if d in inf.progressed and d not in carried]
-            if self._mixes_endocrine_and_chemo(set(inf_drugs)):
-                reasons.append(Reason("CRITERION_NOT_MET", "the current regimen combines endocrine therapy with "
-                                      "chemotherapy, which are never given together: it is not continued as it is"))
+            forbidden = self._forbidden_combination(set(inf_drugs))
+            if forbidden is not None:
+                reasons.append(Reason(forbidden.code, forbidden.current_text))
             elif endorsing is None and missing:
                 reasons += missing  # what must be known before the current regimen can be endorsed
             elif endorsing is None:
@@ -689,10 +686,23 @@ class Engine:
         """Reasons are immutable and repeat across patients: build each one once."""
         return Reason(code, text)
 
-    def _mixes_endocrine_and_chemo(self, drugs: set[str]) -> bool:
-        classes = self.kb.drug_classes
-        return any(classes.is_endocrine(d) for d in drugs) and any(
-            classes.has(d, "CytotoxicChemotherapy") for d in drugs)
+    def _forbidden_combination(self, drugs: set[str]):
+        """The first combination rule of the knowledge base (h2n:ForbiddenCombination: endocrine therapy
+        with chemotherapy) that ``drugs`` break, or None."""
+        classes = self.kb.drug_classes.classes
+        for rule in self.kb.result_rules.combinations:
+            if rule.broken_by(drugs, lambda d: classes.get(d, frozenset())):
+                return rule
+        return None
+
+    def _validation_advice(self, violations) -> tuple[Advice, ...]:
+        """The advice of the knowledge base (h2n:ValidationAdvice: TEST_ISH) for an invalid record whose
+        violations point at the field of one of its properties (JSON path or ontology property)."""
+        out = []
+        for item, names in _validation_advice_fields(self.kb):
+            if any(names & _path_steps(f.path) for f in violations):
+                out.append(Advice(item.code, item.text))
+        return tuple(out)
 
     def _jurisdiction_reason(self, rule: Rule, jurisdiction: str | None) -> Reason | None:
         if jurisdiction is None:
@@ -914,3 +924,22 @@ def _dedupe(items):
     if isinstance(items, list) and len(items) < 2:
         return list(items)
     return list(dict.fromkeys(items))
+
+
+@functools.lru_cache(maxsize=8)
+def _validation_advice_fields(kb: KnowledgeBase) -> tuple:
+    """Each validation advice with the names a finding's path gives its properties: the JSON key
+    of the record field (``her2_ish``) and the property as a CURIE (``h2n:her2IshResult``)."""
+    from reasoner.graph.mapping import FIELDS
+
+    out = []
+    for item in kb.result_rules.validation_advice:
+        names = {f.key for f in FIELDS if str(f.prop) in item.properties}
+        names |= {"h2n:" + local_name(p) for p in item.properties}
+        out.append((item, frozenset(names)))
+    return tuple(out)
+
+
+def _path_steps(path: str) -> frozenset[str]:
+    """The steps of a finding path (``receptors.her2_ish``, ``h2n:hasReceptorResult/h2n:her2IshResult``)."""
+    return frozenset(re.sub(r"\[\d+\]", "", step) for step in re.split(r"[./]", path or "") if step)

@@ -20,6 +20,7 @@ from reasoner.query.backends import QueryBackend, get_backend
 from reasoner.query.catalog import get_query
 from reasoner.resources import module_paths
 from reasoner.result.model import Approval, Evidence
+from reasoner.result_rules import load_result_rules
 from reasoner.terminology import Vocabulary
 from reasoner.vocab import H2N, local_name
 
@@ -417,6 +418,9 @@ class KnowledgeBase:
                 superseded_code=current_rows.get(iri, {}).get("scode") or "NOT_PREFERRED",
                 superseded_text=current_rows.get(iri, {}).get("stext"),
             )
+
+        #: drug classes never combined, fixed result texts, advice for invalid records (ontology/advice.ttl)
+        self.result_rules = load_result_rules(self._q)
 
         #: the record warnings (ontology/advice.ttl): local name -> (code, message template)
         self.warning_texts: dict[str, tuple[str, str]] = {
