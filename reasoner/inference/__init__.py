@@ -6,6 +6,11 @@ of ``ontology/states.ttl``, the derived quantities (lines of therapy) and the ex
 written into the patient graph by :func:`inferred_triples` so that the SPARQL queries in
 ``queries/eligibility/`` can match them against the criteria of the knowledge base.
 
+The thresholds, time windows, early-disease risk definitions and visceral sites are not written
+here: they are data (``ontology/inference.ttl``), read once at load into
+:class:`~reasoner.inference.parameters.InferenceParameters` (``kb.drug_classes.parameters``), and the
+IRIs of states and facets are looked up by their ``skos:notation``.
+
 Each rule here is the executable form of a definition in the ontology (the state's
 ``skos:definition`` cites its source); the OWL defined classes in ``classification.ttl`` say the
 same for the receptor-based classification, and a test holds HermiT and this module to the same
