@@ -321,9 +321,9 @@ class KnowledgeBase:
             self.regimens[regimen] = Regimen(regimen, self.labels.get(regimen, local_name(regimen)), tuple(comps))
 
         state_facets: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for r in self._q("""SELECT ?c ?label ?facet WHERE { ?c h2n:state ?s . ?s rdfs:label ?label ;
-                h2n:facet ?facet }"""):
-            state_facets[r["c"]].add((r["label"], local_name(r["facet"]).removeprefix("facet-")))
+        for r in self._q("""SELECT ?c ?label ?key WHERE { ?c h2n:state ?s . ?s rdfs:label ?label ;
+                h2n:facet ?facet . ?facet skos:notation ?key }"""):  # the facet's key, as inference emits it
+            state_facets[r["c"]].add((r["label"], str(r["key"])))
         self.criteria: dict[str, Criterion] = {}
         for r in self._q("kb-criteria"):
             label = r.get("label") or local_name(r["c"])
