@@ -70,7 +70,8 @@ def test_out_of_scope_carries_no_classification(kb):
 def test_unverified_approval_is_never_shown_as_approved(kb):
     unverified = [(rule.id, a) for rule in kb.rules.values() for a in rule.approvals if a["status"] == "unverified"]
     assert unverified, "the knowledge base marks some approvals unverified"
-    rule = kb.rules[kb.term("rec-m-hr-03-ofs")]
+    # palbociclib + AI with an LHRH agonist: the US label covers men, not premenopausal women
+    rule = kb.rules[kb.term("rec-m-hr-02-ofs")]
     fda = [a for a in rule.approvals if a["agency"] == "FDA"]
     assert fda and all(a["status"] != "approved" for a in fda)
 
@@ -80,8 +81,9 @@ def test_jurisdiction_filter_does_not_count_an_unverified_approval(kb):
     del man["menopausal_status"]
     r = kb.recommend(man, jurisdiction="US").to_dict()
     offered = {o["id"] for o in r["options"]}
-    assert "rec-m-hr-03-ofs" not in offered  # FDA approval recorded but unverified
-    reasons = [x["text"] for e in r["excluded"] if e["id"] == "rec-m-hr-03-ofs" for x in e["reasons"]]
+    assert "rec-m-hr-02-ofs" not in offered  # FDA approval recorded but unverified
+    reasons = [x["text"] for e in r["excluded"] if e["id"] == "rec-m-hr-02-ofs" for x in e["reasons"]]
     assert any("not verified" in t for t in reasons)
     assert "rec-m-hr-01-ofs" in offered  # a verified FDA approval
-    assert "rec-m-hr-03-ofs" in {o["id"] for o in kb.recommend(man).to_dict()["options"]}
+    assert "rec-m-hr-03-ofs" in offered  # abemaciclib + AI: the label says adult patients (verified, no date)
+    assert "rec-m-hr-02-ofs" in {o["id"] for o in kb.recommend(man).to_dict()["options"]}
