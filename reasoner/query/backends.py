@@ -133,14 +133,29 @@ class OxigraphBackend:
 
     def __init__(self, kb_files: Iterable[Any] = (), *, store: ox.Store | None = None):
         self.store = store if store is not None else ox.Store()
+        self._terms: dict[Any, Any] = {}
         for path in kb_files:
             self.store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
 
+    #: rdflib terms already converted (patients share most of their terms: classes, drugs, states)
+    _TERM_CACHE_SIZE = 100_000
+
     def add_patient_triples(self, graph_name: str, triples: Iterable[tuple]) -> None:
         graph = ox.NamedNode(graph_name)
-        self.store.extend(
-            ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), graph) for s, p, o in triples
-        )
+        cache = self._terms
+        if len(cache) > self._TERM_CACHE_SIZE:
+            cache.clear()
+
+        def term(t: Any) -> Any:
+            if not isinstance(t, (URIRef, Literal, BNode)):  # plain values: 1 == True == 1.0 as keys
+                return to_ox_term(t)
+            try:
+                return cache[t]
+            except KeyError:
+                converted = cache[t] = to_ox_term(t)
+                return converted
+
+        self.store.extend(ox.Quad(term(s), term(p), term(o), graph) for s, p, o in triples)
 
     def drop_graph(self, graph_name: str) -> None:
         graph = ox.NamedNode(graph_name)
@@ -157,7 +172,18 @@ class OxigraphBackend:
         except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
             raise BackendError(f"oxigraph could not run the query: {exc}") from exc
         names = [v.value for v in solutions.variables]
-        return [{n: _from_ox(s[n]) for n in names} for s in solutions]
+        # Rows repeat their terms (the same patient, rule, status on many rows): each distinct term
+        # is converted once per query. A solution iterates over its values in variable order.
+        converted: dict[Any, Any] = {}
+
+        def value(term: Any) -> Any:
+            try:
+                return converted[term]
+            except KeyError:
+                result = converted[term] = _from_ox(term)
+                return result
+
+        return [dict(zip(names, map(value, s))) for s in solutions]
 
 
 class RdflibBackend:
