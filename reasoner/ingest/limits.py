@@ -69,17 +69,31 @@ def _step(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _path(ref: tuple | None) -> str:
+    """The JSON path of a chain ``(parent chain, key)`` built by :func:`value_problems`."""
+    keys = []
+    while ref is not None:
+        ref, key = ref
+        keys.append(key)
+    path = ""
+    for key in reversed(keys):
+        path = _step(path, key)
+    return path
+
+
 def value_problems(value: Any, *, limit: int = 5) -> list[tuple[str, str]]:
     """``(json_path, message)`` for each value of ``value`` no reader could carry safely.
 
     Iterative (no recursion), stops after ``MAX_VALUES`` values or ``limit`` problems. Any Python
-    value is accepted; only dict, list/tuple, str, int, float, bool and None are JSON.
+    value is accepted; only dict, list/tuple, str, int, float, bool and None are JSON. (It runs on
+    every record: paths are kept as ``(parent, key)`` chains and written out only for a problem,
+    and ASCII text, which holds no surrogate, skips the search for one.)
     """
     problems: list[tuple[str, str]] = []
-    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    stack: list[tuple[Any, tuple | None, int]] = [(value, None, 1)]
     count = 0
     while stack and len(problems) < limit:
-        v, path, depth = stack.pop()
+        v, ref, depth = stack.pop()
         count += 1
         if count > MAX_VALUES:
             problems.append(("", f"holds more than {MAX_VALUES:,} values; a patient record is far "
@@ -87,31 +101,31 @@ def value_problems(value: Any, *, limit: int = 5) -> list[tuple[str, str]]:
             break
         if isinstance(v, dict):
             if depth > MAX_DEPTH:
-                problems.append((path, f"nested more than {MAX_DEPTH} levels deep"))
+                problems.append((_path(ref), f"nested more than {MAX_DEPTH} levels deep"))
                 continue
             for k, item in v.items():
                 if not isinstance(k, str):
-                    problems.append((path, f"has a key that is not text ({type(k).__name__})"))
+                    problems.append((_path(ref), f"has a key that is not text ({type(k).__name__})"))
                     continue
-                if has_lone_surrogate(k):
-                    problems.append((path, "has a key holding a lone surrogate (not Unicode text)"))
+                if not k.isascii() and has_lone_surrogate(k):
+                    problems.append((_path(ref), "has a key holding a lone surrogate (not Unicode text)"))
                     continue
-                stack.append((item, _step(path, k), depth + 1))
+                stack.append((item, (ref, k), depth + 1))
         elif isinstance(v, (list, tuple)):
             if depth > MAX_DEPTH:
-                problems.append((path, f"nested more than {MAX_DEPTH} levels deep"))
+                problems.append((_path(ref), f"nested more than {MAX_DEPTH} levels deep"))
                 continue
             if len(v) > MAX_VALUES:
-                problems.append((path, f"lists {len(v):,} values, more than the {MAX_VALUES:,} a record may hold"))
+                problems.append((_path(ref), f"lists {len(v):,} values, more than the {MAX_VALUES:,} a record may hold"))
                 continue
-            stack.extend((item, _step(path, i), depth + 1) for i, item in enumerate(v))
+            stack.extend((item, (ref, i), depth + 1) for i, item in enumerate(v))
         elif isinstance(v, str):
-            if has_lone_surrogate(v):
-                problems.append((path, "holds a lone surrogate (for example \\ud800): not Unicode text; "
-                                       "fix the encoding of the source"))
+            if not v.isascii() and has_lone_surrogate(v):
+                problems.append((_path(ref), "holds a lone surrogate (for example \\ud800): not Unicode text; "
+                                             "fix the encoding of the source"))
         elif isinstance(v, bool) or v is None or isinstance(v, float):
             continue
         elif isinstance(v, int):
             if v.bit_length() > _MAX_INT_BITS:
-                problems.append((path, f"is an integer of more than {MAX_INT_DIGITS} digits"))
+                problems.append((_path(ref), f"is an integer of more than {MAX_INT_DIGITS} digits"))
     return problems
