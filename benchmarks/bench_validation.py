@@ -1,6 +1,6 @@
 """Validation benchmark: one typical patient (warm) and a synthetic cohort.
 
-Compares the fast path (shapes compiled to SPARQL on pyoxigraph) with pySHACL, the reference,
+Compares the fast path (shapes compiled into Python checks) with pySHACL, the reference,
 without inference and with RDFS inference. Run from the repository root::
 
     python benchmarks/bench_validation.py                 # 1,000-patient cohort
@@ -92,11 +92,11 @@ def main() -> None:
     args = ap.parse_args()
 
     catalog = DrugCatalog.default()
-    validate_record(TYPICAL)  # warm: ontology tables, shapes, compiled queries, pySHACL import
+    validate_record(TYPICAL)  # warm: ontology tables, compiled shapes, pySHACL import
     validate_record(TYPICAL, engine="pyshacl")
     print("## One typical patient, warm (ms per validate_record call)\n")
     print("| engine | median | p95 | runs |\n|---|---|---|---|")
-    print(_row("fast path (pyoxigraph)", _times(lambda: validate_record(TYPICAL), args.repeat)))
+    print(_row("fast path (compiled shapes)", _times(lambda: validate_record(TYPICAL), args.repeat)))
     print(_row("pySHACL, no inference", _times(lambda: validate_record(TYPICAL, engine="pyshacl"), 10)))
     prepared = _prepare(TYPICAL, catalog, date.today())
     print(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,7 @@ WARNING_QUERIES = (
     "current-et-chemo-warning",
 )
 _batch_counter = itertools.count()
+_STATUS_FIELDS = operator.itemgetter("rule", "criterion", "status")
 
 
 @dataclass
@@ -126,6 +128,7 @@ class Engine:
         self.kb = kb
         self.evaluator = evaluator
         self._outcomes: dict[tuple, tuple] = {}  # _criteria_outcome, memoised
+        self._ranks = {rule.id: rule.rank for iri, rule in kb.rules.items() if kb.term(rule.id) == iri}
         self._compiled = None
         if evaluator == "fastpath":
             from reasoner.query.fastpath import compile_knowledge
@@ -306,8 +309,8 @@ class Engine:
 
         in_scope = {r["rule"] for r in rows.get("rules-in-scope", [])}
         statuses: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for r in rows.get("criterion-status", []):
-            statuses[r["rule"]].append((r["criterion"], r["status"]))
+        for rule_iri, criterion_iri, status in map(_STATUS_FIELDS, rows.get("criterion-status", [])):
+            statuses[rule_iri].append((criterion_iri, status))
 
         options: list[Option] = []
         excluded: list[Excluded] = []
@@ -360,7 +363,7 @@ class Engine:
             cited.update(rule.sources)
             if reasons:
                 # Say also when a contraindication alone would rule the regimen out.
-                for comp in regimen.components:
+                for comp in regimen.components if blocked else ():
                     if comp.drugs and all(d in blocked for d in comp.drugs):
                         reasons += [Reason("CONTRAINDICATION", t) for d in comp.drugs for t in blocked[d]]
                 excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(_dedupe(reasons))))
@@ -445,7 +448,9 @@ class Engine:
                     "Check it against the labels of the options, or give its generic (INN) name.")))
 
         # Options whose preference a soft criterion lowered come after the others.
-        options.sort(key=lambda o: (o.id in lowered_ids, self.kb.rules[self.kb.term(o.id)].rank, o.id))
+        ranks = self._ranks
+        options.sort(key=lambda o: (o.id in lowered_ids, ranks[o.id] if o.id in ranks
+                                    else self.kb.rules[self.kb.term(o.id)].rank, o.id))
         options, duplicates = _dedupe_options(options)
         excluded.extend(duplicates)
         excluded.sort(key=lambda e: e.id)

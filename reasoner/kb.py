@@ -113,7 +113,7 @@ class Rule:
     superseded_code: str = "NOT_PREFERRED"  # h2n:supersededReasonCode
     superseded_text: str | None = None  # h2n:supersededText
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         return local_name(self.iri)
 
