@@ -925,9 +925,13 @@ def _parse_select(text: str, prefixes: dict[str, str], shape):
     """The algebra of a ``sh:select``: read from the cache when this very text (and prefixes) was
     parsed before, else parsed by rdflib's SPARQL parser (whose import alone costs more than the
     rest of a cold start's validation) and cached. Any problem with the cache means parsing."""
-    key = hashlib.sha256(json.dumps([_ALGEBRA_FORMAT, text, sorted(prefixes.items())]).encode()).hexdigest()
-    path = cache_dir() / f"shacl-sparql-{key[:40]}.json"
+    import rdflib
+
+    key = hashlib.sha256(
+        json.dumps([_ALGEBRA_FORMAT, rdflib.__version__, text, sorted(prefixes.items())]).encode()
+    ).hexdigest()
     try:
+        path = cache_dir() / f"shacl-sparql-{key[:40]}.json"
         stored = json.loads(path.read_text(encoding="utf-8"))
         if stored.get("key") == key:
             return _decode(stored["algebra"])
@@ -941,11 +945,12 @@ def _parse_select(text: str, prefixes: dict[str, str], shape):
         raise _fail(f"cannot parse the SPARQL constraint: {exc}", shape) from exc
     try:
         data = json.dumps({"key": key, "algebra": _encode(algebra)})
+        path = cache_dir() / f"shacl-sparql-{key[:40]}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(data, encoding="utf-8")
         tmp.replace(path)
-    except (OSError, _Uncacheable):
+    except (OSError, RuntimeError, _Uncacheable):  # RuntimeError: no home directory
         pass
     return algebra
 
