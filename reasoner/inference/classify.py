@@ -28,12 +28,8 @@ OFS = "LHRHAgonist"
 CYTOTOXIC = "CytotoxicChemotherapy"
 ADC = "AntibodyDrugConjugate"
 ANTINEOPLASTIC = "AntineoplasticDrug"
-MENOPAUSE_STATES = {"premenopausal": "premenopausal", "perimenopausal": "premenopausal",
-                    "postmenopausal": "postmenopausal"}
 SUBTYPE_STATES = {"HR+/HER2-": "hr-positive-her2-negative", "HR-/HER2-": "triple-negative"}
 HER2_STATES = {"HER2-0": "her2-zero", "HER2-ultralow": "her2-ultralow", "HER2-low": "her2-low"}
-MARKER_BASES = frozenset({"tumor_markers", "circulating_tumor_cells"})
-HEPATIC_STATES = {"A": "hepatic-impairment-mild", "B": "hepatic-impairment-moderate", "C": "hepatic-impairment-severe"}
 TRIMESTER_STATES = {1: "pregnancy-first-trimester", 2: "pregnancy-second-or-third-trimester",
                     3: "pregnancy-second-or-third-trimester"}
 
@@ -186,6 +182,7 @@ class _Therapy:
     end_reason: str | None
     progression_date: dt.date | None
     basis: frozenset[str]
+    uncounted_bases: frozenset[str]  # bases that do not count as progression alone (knowledge base)
 
     @property
     def progression_recorded(self) -> bool:
@@ -195,7 +192,7 @@ class _Therapy:
     @property
     def marker_only(self) -> bool:
         """The recorded progression rests on tumour markers or circulating tumour cells alone."""
-        return self.progression_recorded and bool(self.basis) and self.basis <= MARKER_BASES
+        return self.progression_recorded and bool(self.basis) and self.basis <= self.uncounted_bases
 
     @property
     def progressed(self) -> bool:
@@ -263,7 +260,7 @@ def _current_regimen(record: Mapping, setting: str | None, therapies: list[_Ther
     return [t for t in therapies if t.ongoing and t.end_reason is None and t.setting in settings]
 
 
-def _therapies(record: Mapping) -> list[_Therapy]:
+def _therapies(record: Mapping, params: InferenceParameters) -> list[_Therapy]:
     out = []
     for i, t in enumerate(record.get("therapies") or []):
         out.append(
@@ -276,6 +273,7 @@ def _therapies(record: Mapping) -> list[_Therapy]:
                 end_reason=t.get("end_reason"),
                 progression_date=_date(t.get("progression_date")),
                 basis=frozenset(t.get("progression_basis") or []),
+                uncounted_bases=params.uncounted_progression_bases,
             )
         )
     return out
@@ -456,7 +454,7 @@ def _latest_tests(record: Mapping) -> dict[str, dict]:
     return {name: t for name, (_, t) in out.items()}
 
 
-def _current_biomarkers(record: Mapping, drugs: DrugClasses) -> tuple[dict, bool]:
+def _current_biomarkers(record: Mapping, drugs: DrugClasses, params: InferenceParameters) -> tuple[dict, bool]:
     """The biomarkers to reason with, and whether the ESR1 result is stale.
 
     ``biomarkers`` holds the latest known result; where it lacks a key, the latest test of
@@ -474,7 +472,7 @@ def _current_biomarkers(record: Mapping, drugs: DrugClasses) -> tuple[dict, bool
     esr1 = latest.get("ESR1")
     if current.get("ESR1") == "not_detected" and esr1 is not None and esr1["result"] == "not_detected":
         tested = _date(esr1["date"])
-        progressions = [t.progression_at for t in _therapies(record)
+        progressions = [t.progression_at for t in _therapies(record, params)
                         if t.progressed and t.progression_at is not None
                         and any(drugs.is_endocrine(d) for d in t.drugs)]
         if progressions and tested is not None and tested < max(progressions):
@@ -517,9 +515,10 @@ def infer(record: Mapping, drugs: DrugClasses, params: InferenceParameters | Non
     if sex in ("female", "male"):
         states.add(sex)
     if sex == "female":  # perimenopausal counts as premenopausal for treatment choice
-        state_of(record.get("menopausal_status"), MENOPAUSE_STATES, "menopause")
-        if record.get("menopausal_status") == "unknown":
-            states.add("menopause-unknown")
+        implied = params.implied_states["menopausal_status"].get(record.get("menopausal_status"), frozenset())
+        states |= implied
+        if not any(params.state_facets.get(s) == "menopause" for s in implied):
+            unknown.add("menopause")
     state_of(subtype, SUBTYPE_STATES, "subtype")
     state_of(her2_category, HER2_STATES, "her2-category")
     if er_low:
@@ -579,8 +578,7 @@ def infer(record: Mapping, drugs: DrugClasses, params: InferenceParameters | Non
     if conditions & {"diabetes_type1", "diabetes_type2"} and labs.get("hba1c_percent") is None:
         unknown.add("glycaemic-control")
     # Hepatic function: Child-Pugh class (contract extension), or the condition severe_hepatic_impairment.
-    if record.get("child_pugh") in HEPATIC_STATES:
-        states.add(HEPATIC_STATES[record["child_pugh"]])
+    states |= params.implied_states["child_pugh"].get(record.get("child_pugh"), frozenset())
     if "severe_hepatic_impairment" in conditions:
         states.add("hepatic-impairment-severe")
     # Pregnancy: the condition, or a trimester (contract extension), which implies it.
@@ -595,7 +593,7 @@ def infer(record: Mapping, drugs: DrugClasses, params: InferenceParameters | Non
     elif hypercalcemia is None and calcium is None:
         unknown.add("hypercalcemia")
 
-    biomarkers, esr1_stale = _current_biomarkers(record, drugs)
+    biomarkers, esr1_stale = _current_biomarkers(record, drugs, params)
     if esr1_stale:
         states.add("esr1-result-stale")
     if _her2_low_history(record, her2_category):
@@ -629,7 +627,7 @@ def infer(record: Mapping, drugs: DrugClasses, params: InferenceParameters | Non
     else:
         states.add("ecog-0-1" if ecog in params["ecog_fit"] else "ecog-2-plus")
 
-    therapies = _therapies(record)
+    therapies = _therapies(record, params)
     metastatic_lines = sorted((t for t in therapies if t.setting == "metastatic"), key=_sort_key)
     # A line ends with progression, or with the end of a regimen for any reason but toxicity:
     # a regimen stopped for toxicity without progression is switched within the same line.

@@ -25,7 +25,7 @@ from decimal import Decimal
 from reasoner.errors import KnowledgeBaseError
 
 __all__ = ["Bounds", "RiskCondition", "RiskDefinition", "InferenceParameters", "load_parameters",
-           "PARAMETER_KEYS", "RISK_FEATURES"]
+           "PARAMETER_KEYS", "DEFINITION_KEYS", "CODED_FIELDS", "RISK_FEATURES"]
 
 #: The parameters the inference step reads, by key (skos:notation of an h2n:InferenceParameter).
 PARAMETER_KEYS = (
@@ -41,6 +41,12 @@ PARAMETER_KEYS = (
     "relapse_within_6m_adjuvant_chemo_days",
     "relapse_within_12m_adjuvant_chemo_days",
 )
+#: Inference parameters that document a definition held elsewhere in the data (node counts, the
+#: states of coded values, which progression counts): required, with source and date, but unbounded.
+DEFINITION_KEYS = ("n_category_node_counts", "menopausal_status_states", "child_pugh_states",
+                   "progression_basis_counts")
+#: Record fields whose codes give states (h2n:impliesState on their enumeration's values).
+CODED_FIELDS = ("menopausal_status", "child_pugh")
 #: The features risk conditions may test (skos:notation of an h2n:RiskFeature): what the
 #: inference step derives from the record for each.
 RISK_FEATURES = frozenset(
@@ -116,6 +122,12 @@ class InferenceParameters:
     visceral_sites: frozenset[str]  # notations of h2n:VisceralSite (record codes)
     assumed_positive_nodes: Mapping[str, int]  # N category notation -> node count it is counted as
     node_count_categories: tuple[tuple[str, int, int | None], ...]  # (N category, min, max or None)
+    #: record field -> code -> state keys it implies (menopausal_status, child_pugh)
+    implied_states: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
+    #: progression bases (record codes) that do not count as progression on their own
+    uncounted_progression_bases: frozenset[str] = frozenset()
+    #: state key -> key of its facet (states without a facet are absent)
+    state_facets: Mapping[str, str] = field(repr=False, default_factory=dict)
     state_iris: Mapping[str, str] = field(repr=False, default_factory=dict)
     facet_iris: Mapping[str, str] = field(repr=False, default_factory=dict)
     setting_iris: Mapping[str, str] = field(repr=False, default_factory=dict)
@@ -201,8 +213,17 @@ def load_parameters(select: Callable[[str], list[dict]]) -> InferenceParameters:
     terms: dict[str, dict[str, str]] = defaultdict(dict)
     assumed: dict[str, int] = {}
     ranges: list[tuple[str, int, int | None]] = []
+    implied_iris: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    counts: dict[str, set[bool]] = defaultdict(set)
+    state_facets: dict[str, str] = {}
     for r in select("kb-inference-terms"):
         kind, notation = r["kind"], str(r["n"])
+        if r.get("implies"):
+            implied_iris[kind][notation].add(r["implies"])
+        if r.get("counts") is not None:
+            counts[notation].add(r["counts"])
+        if kind == "state" and r.get("facetKey"):
+            state_facets[notation] = str(r["facetKey"])
         if notation in terms[kind] and terms[kind][notation] != r["s"]:
             raise KnowledgeBaseError(f"two {kind}s have the notation {notation!r}: {terms[kind][notation]} and {r['s']}",
                                      hint="a notation names one term")
@@ -215,7 +236,7 @@ def load_parameters(select: Callable[[str], list[dict]]) -> InferenceParameters:
                 high = r.get("countMax")
                 ranges.append((notation, int(_number(r["countMin"], where)),
                                None if high is None else int(_number(high, where))))
-    for kind in ("state", "facet", "setting", "visceral-site", "n-category"):
+    for kind in ("state", "facet", "setting", "visceral-site", "n-category", *CODED_FIELDS, "progression_basis"):
         if not terms.get(kind):
             raise KnowledgeBaseError(f"the knowledge base declares no {kind} with a skos:notation",
                                      hint="the inference step looks its terms up by notation")
@@ -223,6 +244,22 @@ def load_parameters(select: Callable[[str], list[dict]]) -> InferenceParameters:
     if missing_counts or not ranges:
         raise KnowledgeBaseError(f"N categories without h2n:assumedPositiveNodes: {missing_counts or 'none with a count range'}",
                                  hint="see ontology/inference.ttl")
+
+    state_by_iri = {iri: key for key, iri in terms["state"].items()}
+    implied: dict[str, dict[str, frozenset[str]]] = {}
+    for kind in CODED_FIELDS:
+        implied[kind] = {}
+        for code in terms[kind]:
+            iris = implied_iris[kind].get(code, set())
+            if not iris or not iris <= set(state_by_iri):
+                raise KnowledgeBaseError(f"{kind} code {code!r} implies no declared patient state (h2n:impliesState)",
+                                         hint="see ontology/inference.ttl")
+            implied[kind][code] = frozenset(state_by_iri[i] for i in iris)
+    for code in terms["progression_basis"]:
+        if len(counts.get(code, ())) != 1 or not isinstance(next(iter(counts[code])), bool):
+            raise KnowledgeBaseError(f"progression basis {code!r} needs one boolean h2n:countsAsProgression",
+                                     hint="see ontology/inference.ttl")
+    uncounted = frozenset(code for code in terms["progression_basis"] if counts[code] == {False})
 
     # Thresholds and windows.
     by_key: dict[str, list[dict]] = defaultdict(list)
@@ -239,6 +276,10 @@ def load_parameters(select: Callable[[str], list[dict]]) -> InferenceParameters:
         where = f"inference parameter {key!r} ({rows[0]['p']})"
         _provenance(rows, where)
         bounds[key] = _bounds(rows, where)
+    for key in DEFINITION_KEYS:
+        if key not in bounds:
+            raise KnowledgeBaseError(f"inference parameter {key!r} is missing from the knowledge base",
+                                     hint="ontology/inference.ttl defines it with its source")
     for key in PARAMETER_KEYS:
         if key not in bounds:
             raise KnowledgeBaseError(f"inference parameter {key!r} is missing from the knowledge base",
@@ -248,7 +289,6 @@ def load_parameters(select: Callable[[str], list[dict]]) -> InferenceParameters:
                                      hint="give h2n:minInclusive, h2n:minExclusive, h2n:maxInclusive or h2n:maxExclusive")
 
     # Early-disease risk definitions.
-    state_by_iri = {iri: key for key, iri in terms["state"].items()}
     definitions = []
     for iri, rows in sorted(_group(select("kb-inference-risk"), "def").items()):
         where = f"risk definition {iri}"
@@ -279,6 +319,9 @@ def load_parameters(select: Callable[[str], list[dict]]) -> InferenceParameters:
         visceral_sites=frozenset(terms["visceral-site"]),
         assumed_positive_nodes=assumed,
         node_count_categories=tuple(sorted(ranges, key=lambda x: x[1])),
+        implied_states=implied,
+        uncounted_progression_bases=uncounted,
+        state_facets=state_facets,
         state_iris=dict(terms["state"]),
         facet_iris=dict(terms["facet"]),
         setting_iris=dict(terms["setting"]),

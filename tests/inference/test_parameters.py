@@ -94,6 +94,14 @@ def test_parameters_are_read_from_the_knowledge_base(kb):
     # AJCC pN: 1-3 nodes N1, 4-9 N2, 10 or more N3
     assert [params.n_category_of_count(n) for n in (0, 1, 3, 4, 9, 10, 25)] == ["N0", "N1", "N1", "N2", "N2", "N3", "N3"]
     assert params.assumed_positive_nodes == {"N0": 0, "N1mi": 0, "N1": 1, "N2": 4, "N3": 10}
+    # NCCN / ESO-ESMO ABC: perimenopausal counts as premenopausal for treatment choice
+    assert params.implied_states["menopausal_status"] == {
+        "premenopausal": {"premenopausal"}, "perimenopausal": {"premenopausal"},
+        "postmenopausal": {"postmenopausal"}, "unknown": {"menopause-unknown"}}
+    assert params.implied_states["child_pugh"] == {
+        "A": {"hepatic-impairment-mild"}, "B": {"hepatic-impairment-moderate"}, "C": {"hepatic-impairment-severe"}}
+    # ESO-ESMO ABC 4: a marker change alone must not change treatment
+    assert params.uncounted_progression_bases == {"tumor_markers", "circulating_tumor_cells"}
     assert {d.state for d in params.risk_definitions} == {
         "monarche-high-risk", "natalee-risk", "keynote522-stage", "olympia-risk"}
 
@@ -145,6 +153,19 @@ def test_a_different_er_low_range_changes_classification(kb, tmp_path):
     assert classify_receptors(receptors, other.inference_parameters)[3] is True
 
 
+def test_which_progression_counts_is_data(kb, tmp_path):
+    record = _metastatic()
+    record["therapies"] = [{"drugs": ["letrozole", "palbociclib"], "setting": "metastatic", "start": "2026-01-20",
+                            "progression_date": "2026-09-01", "progression_basis": ["tumor_markers"]}]
+    record["metastatic"] = {**record["metastatic"], "diagnosis_date": "2026-01-05"}
+    inf = infer(record, kb.drug_classes)
+    assert "marker-only-progression" in inf.states and inf.line == 1  # not counted: confirm first
+    other = _load(_copy_kb(tmp_path, _sub(r"h2n:basis-tumor-markers h2n:countsAsProgression false",
+                                          "h2n:basis-tumor-markers h2n:countsAsProgression true")))
+    inf = infer(record, other.drug_classes)
+    assert "marker-only-progression" not in inf.states and inf.line == 2
+
+
 # -- fail closed --------------------------------------------------------------------------------
 
 BROKEN = {
@@ -157,6 +178,11 @@ BROKEN = {
                 r" h2n:currentTo \"2026-06-30\"\^\^xsd:date", r"\1", "no h2n:currentTo"),
     "missing risk definition": (r"h2n:risk-olympia a h2n:EarlyRiskDefinition ;", "h2n:risk-olympia a h2n:RiskPathway ;", "olympia-risk"),
     "unknown risk feature": (r"h2n:riskFeature h2n:feature-ki67 ;", "h2n:riskFeature h2n:feature-unknown ;", "riskFeature"),
+    "code without state": (r"h2n:menopause-post h2n:impliesState h2n:state-postmenopausal \.", "",
+                           "implies no declared patient state"),
+    "basis without flag": (r"h2n:basis-ctc h2n:countsAsProgression false \.", "", "countsAsProgression"),
+    "missing definition": (r"h2n:param-progression-basis a h2n:InferenceParameter ;.*?\n\n", "",
+                           "progression_basis_counts"),
     "missing node counts": (r"h2n:n-n1mi h2n:assumedPositiveNodes 0 \.", "", "assumedPositiveNodes"),
 }
 
