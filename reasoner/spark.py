@@ -121,9 +121,9 @@ def _drop_nulls(value: Any) -> Any:
 
 
 def _parse(text: Any, key: str) -> Any:
-    from reasoner.batch.inputs import Unreadable
     from reasoner.errors import InputError
-    from reasoner.ingest.json_record import parse_json_records
+    from reasoner.ingest.json_record import parse_json_line
+    from reasoner.ingest.reader import Unreadable
 
     if text is None:
         return Unreadable("the row holds no record (null)")
@@ -135,7 +135,7 @@ def _parse(text: Any, key: str) -> Any:
     if not text.strip():
         return Unreadable("the row is empty")
     try:
-        return parse_json_records(text, key, json_lines=False)[0][1]
+        return parse_json_line(text, key)
     except InputError as exc:
         return Unreadable(f"the row cannot be read as a JSON record: {exc.message}")
 

@@ -8,7 +8,6 @@ Every input record gets exactly one JSON line (the result contract plus ``"input
 ``file:line``) in input order, and a CSV summary is written next to it. See ``docs/scale-out.md``.
 """
 
-from reasoner.batch.inputs import Unreadable, count_inputs, iter_inputs
 from reasoner.batch.runner import (
     CSV_COLUMNS,
     DEFAULT_CHUNK_SIZE,
@@ -21,6 +20,7 @@ from reasoner.batch.runner import (
     result_line,
     run_batch,
 )
+from reasoner.ingest.reader import Unreadable, count_inputs, iter_inputs
 
 __all__ = [
     "CSV_COLUMNS",

@@ -24,8 +24,8 @@ from typing import Any
 
 import orjson
 
-from reasoner.batch.inputs import Unreadable, count_inputs, iter_inputs
 from reasoner.errors import InputError, OutputError, ReasonerError
+from reasoner.ingest.reader import Unreadable, count_inputs, iter_inputs
 from reasoner.textsafe import csv_cell, json_dumps
 
 __all__ = ["BatchSummary", "BatchError", "run_batch", "csv_path_for", "merge_shards", "CSV_COLUMNS",
@@ -67,14 +67,14 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _check_out_is_not_input(inputs: Path | str | Iterable[Path | str], out_path: Path, csv_path: Path) -> None:
     """Refuse, before anything is opened for writing, an output that is (or would be read as) input."""
-    from reasoner.batch.inputs import RECORD_SUFFIXES, _files
+    from reasoner.ingest.reader import RECORD_SUFFIXES, record_files
 
     paths = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
     for path in paths:
         if not path.exists():
             continue
         for target, what in ((out_path, "--out"), (csv_path, "the CSV summary of --out")):
-            candidates = _files(path) if path.is_dir() else [path]
+            candidates = record_files(path) if path.is_dir() else [path]
             inside = path.is_dir() and target.resolve().is_relative_to(path.resolve()) \
                 and target.suffix.lower() in RECORD_SUFFIXES
             if inside or any(_same_file(target, c) or target.resolve() == c.resolve() for c in candidates):

@@ -24,15 +24,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
-from reasoner.errors import QueryError, ReasonerError
+from reasoner.cli.common import EXIT_INVALID, EXIT_OUT_OF_SCOPE, err, out
+from reasoner.cli.common import fail as _fail
+from reasoner.cli.common import state as _state
+from reasoner.errors import QueryError
 from reasoner.textsafe import json_dumps, one_line
 from reasoner.textsafe import terminal as _t
 
-EXIT_INVALID = 10
-EXIT_OUT_OF_SCOPE = 11
 RECOMMEND_CHUNK = 200  # records reasoned over together by `recommend` (output streamed per chunk)
 
 HELP = """her2neg: treatment options for HER2-negative breast cancer, with the reasons, the evidence,
@@ -49,9 +49,6 @@ app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_ma
 kb_app = typer.Typer(help="Facts about the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
-out = Console(soft_wrap=True, emoji=False)
-err = Console(stderr=True, soft_wrap=True, emoji=False)
-_state: dict[str, bool] = {"trace": False}
 
 
 @app.callback()
@@ -61,24 +58,13 @@ def _main(
     _state["trace"] = trace
 
 
-def _fail(exc: BaseException) -> None:
-    if _state["trace"]:
-        raise exc
-    if isinstance(exc, ReasonerError):
-        err.print(f"[red]error:[/red] {_t(exc)}", highlight=False)
-        raise typer.Exit(exc.exit_code)
-    err.print(f"[red]internal error:[/red] {type(exc).__name__}: {_t(exc)} (run with --trace for details)",
-              highlight=False)
-    raise typer.Exit(1)
-
-
 def _write(text: str) -> None:
     """Machine-readable output (JSON, Turtle) written as is: no markup, emoji or wrapping pass."""
     out.file.write(text + "\n")
 
 
 def _load(path: Path) -> list[tuple[str, Any]]:
-    from reasoner.cli.inputs import load_inputs
+    from reasoner.ingest.reader import load_inputs
 
     return load_inputs(path)
 

@@ -46,7 +46,8 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from reasoner.batch import run_batch
-        from reasoner.cli import EXIT_INVALID, EXIT_OUT_OF_SCOPE, _fail
+        from reasoner.cli.common import EXIT_INVALID, EXIT_OUT_OF_SCOPE
+        from reasoner.cli.common import fail as _fail
 
         console = Console(stderr=True, soft_wrap=True, emoji=False)
         _sigterm_as_interrupt()
@@ -96,8 +97,8 @@ def register(app: typer.Typer) -> None:
         """Serve the knowledge base + the cohort + everything inferred for it as a SPARQL endpoint."""
         from rich.console import Console
 
-        from reasoner.batch import Unreadable, iter_inputs
-        from reasoner.cli import _fail
+        from reasoner.cli.common import fail as _fail
+        from reasoner.ingest.reader import Unreadable, iter_inputs
         from reasoner.serve import export_store, start_server
 
         console = Console(stderr=True, soft_wrap=True, emoji=False)

@@ -1,7 +1,8 @@
 """Input: patient records from JSON, JSON Lines, Turtle or JSON-LD (FHIR lives in ``ingest.fhir``).
 
-:func:`read_records` reads any of them into ``(label, record)`` pairs; unreadable input and
+:func:`read_records` reads one document into ``(label, record)`` pairs; unreadable input and
 duplicate patient ids are :class:`~reasoner.errors.InputError` naming the file and line.
+:mod:`reasoner.ingest.reader` reads files and folders (FHIR too) for the CLI, batch and serve.
 """
 
 from __future__ import annotations
@@ -63,13 +64,17 @@ def _sniff(text: str) -> str:
     return "turtle"
 
 
-def read_records(path_or_text: str | Path | bytes, *, source: str | None = None) -> list[tuple[str, Any]]:
+def read_records(
+    path_or_text: str | Path | bytes, *, source: str | None = None, check_duplicates: bool = True
+) -> list[tuple[str, Any]]:
     """Read patient records: a JSON object, a JSON array, JSON Lines, Turtle or JSON-LD.
 
     ``path_or_text``: a :class:`~pathlib.Path`, a path string, the text itself, or bytes. Returns
     ``(label, record)`` pairs in input order, labels ``file``, ``file#n`` (array position or patient
     id), ``file:line`` (JSON Lines). Raises :class:`InputError` (with file and line) for input that
-    cannot be read — not UTF-8, empty, malformed JSON or Turtle — and for duplicate patient ids.
+    cannot be read — not UTF-8, empty, malformed JSON or Turtle — and for duplicate patient ids
+    (unless ``check_duplicates`` is false: a batch reports them itself). Files and folders of a
+    cohort are read by :mod:`reasoner.ingest.reader`, which calls this for each document.
     """
     suffix = ""
     if isinstance(path_or_text, Path) or (
@@ -109,7 +114,7 @@ def read_records(path_or_text: str | Path | bytes, *, source: str | None = None)
     else:
         items = _read_rdf(text, kind, source)
     seen: dict[str, str] = {}
-    for label, record in items:
+    for label, record in items if check_duplicates else ():
         pid = record.get("id") if isinstance(record, dict) else None
         if isinstance(pid, str):
             if pid in seen:

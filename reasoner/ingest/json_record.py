@@ -14,7 +14,7 @@ from typing import Any
 
 from reasoner.errors import InputError
 
-__all__ = ["decode_text", "parse_json_records", "looks_like_json_lines"]
+__all__ = ["decode_text", "parse_json_line", "parse_json_records", "looks_like_json_lines"]
 
 from reasoner.ingest.limits import MAX_DEPTH  # noqa: E402 - one definition of every input limit
 
@@ -154,3 +154,9 @@ def parse_json_records(text: str, source: str, *, json_lines: bool | None = None
             raise InputError("the JSON array holds no records", where=source)
         return [(f"{source}#{i}", item) for i, item in enumerate(data, start=1)]
     return [(source, data)]
+
+
+def parse_json_line(text: str, source: str, line: int = 1) -> Any:
+    """The value of one JSON Lines line (or one row of a table), as parsed: an array is not a
+    cohort here, so checking that it is a record is validation's job. Errors name ``source:line``."""
+    return _loads(text.removeprefix("\ufeff"), source, line - 1)
