@@ -35,7 +35,7 @@ from reasoner.result.model import (
 from reasoner.validation import validate_record, validate_records
 from reasoner.vocab import H2N, UNRESOLVED_MEDICATION_KIND, local_name
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "PreparedRecord"]
 
 WARNING_QUERIES = (
     "et-chemo-combination",
@@ -49,7 +49,15 @@ _STATUS_FIELDS = operator.itemgetter("rule", "criterion", "status")
 
 
 @dataclass
-class _Prepared:
+class PreparedRecord:
+    """A record after steps 1-4 (:meth:`Engine.prepare`): imported (FHIR), validated once, inferred.
+
+    ``status`` is ``ok`` (ready to reason over: ``record``, ``inference``, ``iri`` and the patient
+    ``graph`` validation built are set), ``invalid`` or ``out_of_scope`` (``findings`` and
+    ``extra_validation`` say why). :meth:`Engine.run_prepared` turns it into a result and
+    :meth:`Engine.patient_triples` gives its patient graph, neither validating it again.
+    """
+
     index: int
     record: dict | None
     patient_id: str | None
@@ -62,6 +70,9 @@ class _Prepared:
     graph: Any = None  # the patient graph validation already built (reused, never rebuilt)
     extra_warnings: tuple[ResultWarning, ...] = ()
     history_incomplete: tuple[ValidationEntry, ...] = ()  # why the treatment history is incomplete
+
+
+_Prepared = PreparedRecord  # the engine's short name
 
 
 @dataclass(frozen=True)
@@ -730,10 +741,27 @@ class Engine:
 
     # -- public -------------------------------------------------------------------------------
 
+    def prepare(self, records: Sequence[Any]) -> list[PreparedRecord]:
+        """Steps 1-4 for many records, in input order: a FHIR bundle mapped to a record, each record
+        validated once (one batched validation) and its facts inferred. Give the prepared records to
+        :meth:`run_prepared` (results) and :meth:`patient_triples` (patient graphs)."""
+        return self._prepare_many(records)
+
+    def patient_triples(self, prepared: PreparedRecord) -> list[tuple]:
+        """The patient graph of a prepared record (``status`` ok) as triples: the graph validation
+        built from the normalised record, not built again; inferred facts are :func:`inferred_triples`."""
+        if prepared.record is None:
+            return []
+        return self._patient_triples(prepared)
+
     def run(self, records: Sequence[Any], *, jurisdiction: str | None = None) -> list[Result]:
         """Results for many records, in input order (one batch of SPARQL queries)."""
         jurisdiction = self.kb.jurisdiction(jurisdiction)
-        prepared = self._prepare_many(records)
+        return self.run_prepared(self._prepare_many(records), jurisdiction=jurisdiction)
+
+    def run_prepared(self, prepared: Sequence[PreparedRecord], *, jurisdiction: str | None = None) -> list[Result]:
+        """Results for records :meth:`prepare` gave, in their order (steps 5-6; nothing validated again)."""
+        jurisdiction = self.kb.jurisdiction(jurisdiction)
         runnable = [p for p in prepared if p.status == "ok"]
         graphs: dict[str, Any] = {}
         seen: set[str] = set()
@@ -744,18 +772,18 @@ class Engine:
                 seen = set()
             seen.add(p.iri)
             batches[-1].append(p)
-        results: dict[int, Result] = {}
+        results: dict[int, Result] = {}  # by id(): prepared records of several prepare() calls may be run together
         for batch in batches:
             if not batch:
                 continue
             graphs = {p.iri: self._patient_triples(p) for p in batch}
             rows = self._query_batch(batch, graphs)
             for p in batch:
-                results[p.index] = self._assemble(p, rows.get(p.iri, {}), jurisdiction)
+                results[id(p)] = self._assemble(p, rows.get(p.iri, {}), jurisdiction)
         out = []
         for p in prepared:
-            if p.index in results:
-                out.append(results[p.index])
+            if id(p) in results:
+                out.append(results[id(p)])
             else:
                 out.append(self._not_ok(p, jurisdiction))
         return out
@@ -814,7 +842,7 @@ class Engine:
         (``h2n:hasOption``, ``h2n:hasExcludedOption``), as ``her2neg serve`` writes them, so that
         queries over results (``patients-eligible-for-drug``) answer the same here and on the server.
         """
-        prepared = [self._prepare(i, raw) for i, raw in enumerate(records)]
+        prepared = self._prepare_many(records)  # validated once, for the graphs and the results
         if skipped is not None:
             for p in prepared:
                 if p.status != "ok":
@@ -828,7 +856,7 @@ class Engine:
             ok = [p for p in prepared if p.status == "ok"]
             self._load_patients(graph_name, ok, {p.iri: self._patient_triples(p) for p in ok})
             if with_results and ok:
-                results = self.run(list(records))
+                results = self.run_prepared(prepared)
                 backend.add_patient_triples(graph_name, [
                     triple for p in ok for triple in self.result_triples(p.iri, results[p.index])])
             return backend.select(text, graphs=[graph_name], bindings=bindings)
@@ -850,13 +878,12 @@ class Engine:
 
         from reasoner.vocab import H2N
 
-        p = self._prepare(0, record)
+        p = self._prepare(0, record)  # validated once: the graph and the result come from it
         graph = rdflib.Graph()
         graph.bind("h2n", H2N)
-        if p.record is not None:
-            for triple in self._patient_triples(p):
-                graph.add(triple)
-        result = self.run([record])[0]
+        for triple in self.patient_triples(p):
+            graph.add(triple)
+        result = self.run_prepared([p])[0]
         if p.status == "ok":
             subject = _uri(p.iri)
             for triple in inferred_triples(subject, p.inference):

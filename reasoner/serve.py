@@ -69,13 +69,13 @@ def cohort_triples(engine: Any, records: Iterable[Any], *, with_results: bool = 
     records = list(records)
     for start in range(0, len(records), chunk_size):
         chunk = records[start:start + chunk_size]
-        prepared = engine._prepare_many(chunk)
-        results = engine.run(chunk) if with_results else [None] * len(chunk)
+        prepared = engine.prepare(chunk)  # each record validated once, for its graph and its result
+        results = engine.run_prepared(prepared) if with_results else [None] * len(chunk)
         for p, result in zip(prepared, results, strict=True):
             if p.status != "ok":
                 continue
             subject = URIRef(p.iri)
-            yield from engine._patient_triples(p)
+            yield from engine.patient_triples(p)
             yield from inferred_triples(subject, p.inference)
             if result is None:
                 continue
