@@ -16,21 +16,24 @@ from collections import defaultdict
 
 PACKAGE = "reasoner"
 
-# The order the pipeline flows in: a unit may import the units before it, not after it.
-# Modules that serve every step come first: errors, the data-file locator, the namespaces (vocab)
-# and the one vocabulary of names and codes (terminology); the knowledge base (kb) is loaded into a
-# query backend, so it comes after query.
+# The order the pipeline flows in (ingest -> graph -> validation -> inference -> query -> result ->
+# cli): a module may import modules of its own layer or an earlier one, never a later one. Modules
+# that serve every step come first: errors, the data-file locator, the namespaces (vocab), the one
+# vocabulary (terminology) and the record schema. The knowledge base (kb) is loaded into a query
+# backend and holds result types, so it comes after result; the engine wires them all.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("reasoner.errors", "reasoner.textsafe", "reasoner.resources"),
     ("reasoner.vocab",),
-    ("reasoner.terminology",),
+    # the one vocabulary of names and codes, and the record schema (JSON fields <-> ontology
+    # properties) that reading RDF input (ingest) and building patient graphs (graph) share
+    ("reasoner.terminology", "reasoner.graph.vocab", "reasoner.graph.mapping"),
     ("reasoner.ingest",),
     ("reasoner.graph",),
     ("reasoner.validation",),
     ("reasoner.inference",),
     ("reasoner.query",),
-    ("reasoner.kb",),
     ("reasoner.result",),
+    ("reasoner.kb",),
     ("reasoner.engine",),
     ("reasoner.views", "reasoner.ontology", "reasoner.cohort"),
     ("reasoner.report", "reasoner.serve", "reasoner.batch", "reasoner.hooks", "reasoner.spark"),
@@ -55,6 +58,11 @@ def module_edges(graph) -> set[tuple[str, str]]:
 
 
 def unit(module: str) -> str:
+    """The unit of a module: the most specific name of :data:`LAYERS` it is in (``reasoner.graph.mapping``
+    is a unit of its own), else its top-level package (``reasoner.ingest.fhir.codes`` -> ``reasoner.ingest``)."""
+    names = [n for layer in LAYERS for n in layer if module == n or module.startswith(n + ".")]
+    if names:
+        return max(names, key=len)
     parts = module.split(".")
     return ".".join(parts[:2]) if len(parts) > 1 else module
 

@@ -22,7 +22,7 @@ _RDF_SUFFIXES = {".ttl": "turtle", ".jsonld": "json-ld", ".json-ld": "json-ld", 
 def _read_rdf(text: str, fmt: str, source: str) -> list[tuple[str, Any]]:
     from rdflib import Graph
 
-    from reasoner.graph import graph_to_records
+    from reasoner.ingest.rdf import graph_to_records
 
     g = Graph()
     if fmt == "json-ld":

@@ -8,11 +8,8 @@ literals). A shared compliance test runs every query on every backend and requir
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import warnings
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 import pyoxigraph as ox
@@ -20,33 +17,10 @@ import rdflib
 from rdflib.term import BNode, Literal, URIRef
 
 from reasoner.errors import BackendError
+from reasoner.query.terms import XSD, Row, _py, check_bindings  # noqa: F401 - Row, XSD, check_bindings: re-exported
 from reasoner.vocab import KB_GRAPH
 
 __all__ = ["QueryBackend", "OxigraphBackend", "RdflibBackend", "Row", "get_backend", "to_ox_term", "check_bindings"]
-
-_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
-
-
-def check_bindings(bindings: Mapping[str, Any] | None) -> None:
-    """Refuse (QueryError) a binding whose name is not a plain SPARQL variable name, or whose IRI
-    value holds a character an IRI cannot hold: neither may change the query's text or meaning."""
-    from reasoner.errors import QueryError
-
-    for name, value in (bindings or {}).items():
-        if not isinstance(name, str) or not _VARNAME.fullmatch(name):
-            raise QueryError(f"{name!r} is not a variable name", hint="letters, digits and _; not starting with a digit")
-        text = str(value) if isinstance(value, URIRef) or (
-            isinstance(value, str) and value.startswith(("http://", "https://", "urn:"))) else None
-        if text is not None and _BAD_IRI.search(text):
-            raise QueryError(f"{text[:200]!r} is not a valid IRI (it holds a space, a control character or one "
-                             "of < > \" {{ }} | ^ ` \\)", where=f"?{name}")
-
-Row = dict[str, Any]
-XSD = "http://www.w3.org/2001/XMLSchema#"
-_NUMERIC = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")}
-_DECIMAL = {XSD + t for t in ("decimal", "double", "float")}
-
 
 @runtime_checkable
 class QueryBackend(Protocol):
@@ -63,24 +37,6 @@ class QueryBackend(Protocol):
     def select(self, query: str, *, graphs: list[str] | None = None,
                bindings: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a SELECT over the knowledge base plus the given patient graphs."""
-
-
-def _py(value: str, datatype: str | None, language: str | None) -> Any:
-    if language or datatype is None:
-        return value
-    if datatype in _NUMERIC:
-        return int(value)
-    if datatype in _DECIMAL:
-        number = float(Decimal(value))
-        return int(number) if number.is_integer() and datatype == XSD + "decimal" else number
-    if datatype == XSD + "boolean":
-        return value in ("true", "1")
-    if datatype == XSD + "date":
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
 
 
 def to_ox_term(term: Any) -> Any:

@@ -28,7 +28,7 @@ from typing import Any
 from rdflib.term import BNode, Literal, URIRef
 
 from reasoner.errors import BackendError
-from reasoner.query.backends import XSD, Row, _py, check_bindings
+from reasoner.query.terms import XSD, Row, _py, check_bindings
 from reasoner.vocab import KB_GRAPH
 
 __all__ = ["SparqlEndpointBackend", "KB_GRAPH"]

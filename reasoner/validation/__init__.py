@@ -16,10 +16,11 @@ from typing import Any, Literal
 from rdflib import Graph, URIRef
 
 from reasoner.errors import KnowledgeBaseError
-from reasoner.graph.convert import RdfRecord, add_record, graph_to_records
+from reasoner.graph.convert import add_record
 from reasoner.graph.mapping import json_path, parse_node_iri, patient_iri
 from reasoner.graph.triples import PatientTriples
 from reasoner.graph.vocab import H2N
+from reasoner.ingest.rdf import RdfRecord, graph_to_records
 from reasoner.validation.findings import Finding, Severity, ValidationOutcome
 from reasoner.validation.history import check_history
 from reasoner.validation.structure import check_structure, safe_value
