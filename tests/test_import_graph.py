@@ -35,7 +35,8 @@ def test_no_import_against_the_pipeline_order(tool, edges):
 
 def test_every_unit_has_a_place_in_the_order(tool, edges):
     units = {tool.unit(m) for edge in edges for m in edge} - {"reasoner"}
-    assert {u for u in units if tool.layer_of(u) is None} == set()
+    unplaced = {u for u in units if tool.layer_of(u) is None}
+    assert unplaced == set(), "give each new top-level module its step in LAYERS of tools/import_graph.py"
 
 
 def test_the_check_sees_a_cycle_and_a_back_edge(tool):

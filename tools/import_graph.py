@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reasoner.validation",),
     ("reasoner.inference",),
     ("reasoner.query",),
-    ("reasoner.result",),
+    ("reasoner.result", "reasoner.result_rules"),
     ("reasoner.kb",),
     ("reasoner.engine",),
     ("reasoner.views", "reasoner.ontology", "reasoner.cohort"),

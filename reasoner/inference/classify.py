@@ -106,13 +106,11 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _default_parameters() -> InferenceParameters:
-    """The parameters of the process-wide default knowledge base (loaded on first use)."""
-    from reasoner.kb import KnowledgeBase
-
-    params = KnowledgeBase.default().drug_classes.parameters
-    if params is None:  # pragma: no cover - the knowledge base always reads them
-        raise KnowledgeBaseError("the knowledge base has no inference parameters")
-    return params
+    """No default: inference imports nothing of a later pipeline step (the knowledge base), so the
+    caller passes the parameters of its knowledge base (``kb.inference_parameters``)."""
+    raise KnowledgeBaseError("no inference parameters: pass those of a loaded knowledge base "
+                             "(kb.inference_parameters)",
+                             hint="thresholds and windows are read from the knowledge base, never defaulted")
 
 
 def _parameters(drugs: DrugClasses, params: InferenceParameters | None) -> InferenceParameters:
@@ -143,7 +141,7 @@ def classify_receptors(receptors: Mapping, params: InferenceParameters | None = 
     HER2 (ASCO/CAP 2023, DESTINY-Breast06): IHC 3+ or ISH amplified or status positive is
     HER2-positive. IHC 0 is HER2-0, ultralow HER2-ultralow, 1+ or 2+ with ISH not amplified
     HER2-low; ``her2: negative`` without a score leaves the category unknown. ER/PR positivity
-    and ER-low are the parameters of ``params`` (by default those of the default knowledge base).
+    and ER-low are the parameters of ``params`` (``kb.inference_parameters``; required).
     """
     if params is None:
         params = _default_parameters()

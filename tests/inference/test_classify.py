@@ -33,8 +33,8 @@ def adjuvant_et(start, end, reason="completed"):
     ({"er_percent": 10, "pr_percent": 0, "her2_ihc": "0"}, ("HR+/HER2-", "HER2-0", False, True)),
     ({"er_percent": 11, "pr_percent": 0, "her2_ihc": "0"}, ("HR+/HER2-", "HER2-0", False, False)),
 ])
-def test_classify_receptors(receptors, expected):
-    assert classify_receptors(receptors) == expected
+def test_classify_receptors(kb, receptors, expected):
+    assert classify_receptors(receptors, kb.inference_parameters) == expected
 
 
 def test_de_novo_first_line_is_endocrine_sensitive(kb):

@@ -44,9 +44,9 @@ def hermit_classes(hermit_run):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_hermit_agrees_with_fast_path(hermit_classes, name):
+def test_hermit_agrees_with_fast_path(kb, hermit_classes, name):
     receptors = EXAMPLES[name]["receptors"]
-    subtype, category, her2_positive, er_low = classify_receptors(receptors)
+    subtype, category, her2_positive, er_low = classify_receptors(receptors, kb.inference_parameters)
     inferred = hermit_classes[name]
     for value, cls in SUBTYPE_CLASS.items():
         assert (subtype == value) == (cls in inferred), (receptors, subtype, sorted(inferred))
