@@ -436,3 +436,11 @@ def test_ecog_and_men_keep_lhrh_with_fulvestrant_after_cdk(kb):
                                                              "metastatic", "2023-04-20", "2026-09-25", "progression")]))
     assert not ai_without_ofs(res)
     assert "leuprorelin" in offered_drugs(res)  # the LHRH agonist continues after progression
+
+
+def test_natalee_t3_n0_grade_1_is_offered_adjuvant_ribociclib(kb):
+    # NATALEE enrolled stage IIB (T3 N0) whatever the grade (Slamon 2023; N0 subgroup, ASCO 2024
+    # abstr 512); monarchE needed positive nodes, so abemaciclib is not offered.
+    res = run(kb, early(early={"t": "T3", "n": "N0", "nodes_positive": 0, "tumor_size_mm": 60, "grade": 1}))
+    assert can_produce(res, ["ribociclib", "anastrozole"]) or can_produce(res, ["ribociclib", "letrozole"])
+    assert "abemaciclib" not in offered_drugs(res)

@@ -142,3 +142,16 @@ def test_early_risk_states(kb):
                  early={"t": "T2", "n": "N1", "nodes_positive": 2, "grade": 3, "tumor_size_mm": 30})
     inf = infer(rec, kb.drug_classes)
     assert {"monarche-high-risk", "natalee-risk", "node-positive"} <= inf.states
+
+
+@pytest.mark.parametrize("t, grade, expected", [
+    # NATALEE (Slamon 2023; N0 subgroup, ASCO 2024 abstr 512): T3 N0 (IIB) and T4 N0 (IIIB) of any
+    # grade were eligible; T2 N0 needed grade 3, or grade 2 with Ki-67 >= 20% or high genomic risk;
+    # T1 N0 was excluded.
+    ("T3", 1, True), ("T4", 2, True), ("T2", 1, False), ("T2", 3, True), ("T1c", 3, False),
+])
+def test_natalee_node_negative_pathways(kb, t, grade, expected):
+    size = {"T1c": 15, "T2": 30, "T3": 60, "T4": 70}[t]
+    rec = record(setting="early", metastatic=None,
+                 early={"t": t, "n": "N0", "nodes_positive": 0, "grade": grade, "tumor_size_mm": size})
+    assert ("natalee-risk" in infer(rec, kb.drug_classes).states) is expected
