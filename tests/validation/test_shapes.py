@@ -10,12 +10,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rdflib import RDF, Graph
 
 from reasoner.errors import KnowledgeBaseError
 from reasoner.graph.vocab import SH
 from reasoner.validation import fastpath, validate_record
 from reasoner.validation.shapes import shape_infos, shapes_graph
+from tests.strategies import mutated_records, patients
 
 CASES = sorted((Path(__file__).parent / "shape_cases").glob("*.json"))
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.json"))
@@ -169,3 +172,12 @@ def test_parsed_sparql_constraints_are_cached_and_read_back_alike(tmp_path, monk
     files[0].write_text('{"key": "x", "algebra": ')
     third = fastpath.compile_shapes(shapes_graph(), shape_infos())
     assert [first.run([g]) for g in graphs] == [third.run([g]) for g in graphs]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(record=st.one_of(patients(), mutated_records()))
+def test_compiled_shapes_match_pyshacl_on_coherent_and_hostile_records(record):
+    """Beyond valid records: clinically coherent histories (dated lines, ongoing regimens: the
+    date constraints) and hostile mutations of the example patient give the same findings."""
+    fast = validate_record(record, today=TODAY)
+    assert fast.findings == validate_record(record, today=TODAY, engine="pyshacl").findings
