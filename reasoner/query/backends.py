@@ -139,7 +139,7 @@ class OxigraphBackend:
                 result = converted[term] = _from_ox(term)
                 return result
 
-        return [dict(zip(names, map(value, s))) for s in solutions]
+        return [dict(zip(names, map(value, s), strict=True)) for s in solutions]
 
 
 class RdflibBackend:

@@ -106,6 +106,85 @@ class PatientFacts:
         return self.edges.get(prop, [])
 
 
+#: The warnings each query of queries/warnings/ gives (its VALUES clause), by query name.
+WARNING_OF_QUERY = {
+    "et-chemo-combination": ("warning-et-chemo-combination", "warning-et-chemo-overlap"),
+    "tumor-marker-only-progression": ("warning-tumor-marker-only-progression",),
+    "continuing-after-progression": ("warning-continuing-after-progression",),
+    "er-low": ("warning-er-low",),
+    "current-et-chemo-warning": ("warning-current-et-chemo-combination",),
+}
+THERAPY_INDEX = str(H2N.therapyIndex)
+PROGRESSION_BASIS = str(H2N.progressionBasis)
+PROGRESSION_DATE = str(H2N.progressionDate)
+INCLUDES_DRUG = str(H2N.includesDrug)
+START_DATE = str(H2N.startDate)
+END_DATE = str(H2N.endDate)
+AS_OF = str(H2N.asOf)
+ONGOING_DRUG = str(H2N.ongoingDrug)
+
+
+@dataclass
+class _WarningCondition:
+    states: set[str] = field(default_factory=set)
+    basis_only: set[str] = field(default_factory=set)
+    has: list[str] = field(default_factory=list)
+    lacks: list[str] = field(default_factory=list)
+    unless: list[str] = field(default_factory=list)  # local names of warnings
+    combination: tuple = ()  # ((first class, first except classes), (second class, second except classes))
+    scope: str | None = None
+
+
+def _warning_conditions(rows: Iterable[dict], combinations: Iterable[dict]) -> dict[str, _WarningCondition]:
+    """The condition of every record warning (queries/kb/kb-warning-conditions.rq), by local name.
+
+    Fail closed: a warning a query gives without the condition data that query reads, or whose
+    forbidden combination is unknown or has no two sides, refuses the knowledge base.
+    """
+    sides: dict[str, dict[str, Any]] = defaultdict(lambda: {"first": set(), "firstExcept": set(), "second": set(),
+                                                            "secondExcept": set()})
+    for r in combinations:
+        for key in ("first", "firstExcept", "second", "secondExcept"):
+            if r.get(key):
+                sides[r["c"]][key].add(r[key])
+    out: dict[str, _WarningCondition] = defaultdict(_WarningCondition)
+    combination_of: dict[str, str] = {}
+    for r in rows:
+        w, prop, value = out[local_name(r["warning"])], local_name(r["property"]), r["value"]
+        if prop == "warnsOnState":
+            w.states.add(value)
+        elif prop == "progressionBasisOnly":
+            w.basis_only.add(value)
+        elif prop == "therapyHas":
+            w.has.append(value)
+        elif prop == "therapyLacks":
+            w.lacks.append(value)
+        elif prop == "unlessWarning":
+            w.unless.append(local_name(value))
+        elif prop == "combinationScope":
+            w.scope = local_name(value)
+        elif prop == "warnsOnCombination":
+            combination_of[local_name(r["warning"])] = value
+    for name, iri in combination_of.items():
+        side = sides.get(iri)
+        if side is None or len(side["first"]) != 1 or len(side["second"]) != 1:
+            raise KnowledgeBaseError(f"{name} warns on {iri}, which is not a forbidden combination with one class "
+                                     "on each side: the warnings cannot be evaluated")
+        out[name].combination = ((next(iter(side["first"])), frozenset(side["firstExcept"])),
+                                 (next(iter(side["second"])), frozenset(side["secondExcept"])))
+    needs = {"er-low": lambda w: w.states, "tumor-marker-only-progression": lambda w: w.basis_only,
+             "continuing-after-progression": lambda w: w.has and all(u in out and out[u].basis_only for u in w.unless),
+             "et-chemo-combination": lambda w: w.combination, "current-et-chemo-warning": lambda w: w.combination}
+    scopes = {"warning-et-chemo-combination": "scope-one-regimen", "warning-et-chemo-overlap": "scope-overlapping-regimens",
+              "warning-current-et-chemo-combination": "scope-ongoing-drugs"}
+    for query, names in WARNING_OF_QUERY.items():
+        for name in names:
+            if name not in out or not needs[query](out[name]) or (name in scopes and out[name].scope != scopes[name]):
+                raise KnowledgeBaseError(f"record warning {name} lacks the condition {query}.rq reads "
+                                         "(ontology/advice.ttl): it cannot be evaluated")
+    return dict(out)
+
+
 class CompiledKnowledge:
     """The knowledge base's criteria, rules, contraindications and drug classes, read once."""
 
@@ -119,6 +198,9 @@ class CompiledKnowledge:
         self.state_facet = {r["state"]: r["facet"] for r in select("kb-state-facets")}
         #: the record warnings (ontology/advice.ttl): local name -> (code, message template)
         self.warning_texts = {local_name(r["warning"]): (r["code"], r["template"]) for r in select("kb-warnings")}
+        #: when each warning is given (ontology/advice.ttl), as the queries of queries/warnings/ read it
+        self.warning_conditions = _warning_conditions(select("kb-warning-conditions"),
+                                                      select("kb-forbidden-combinations"))
 
         self.criteria: dict[str, _Criterion] = {}
         for r in select("kb-criterion-facts"):
@@ -281,46 +363,66 @@ class CompiledKnowledge:
         return rows
 
     def warnings(self, p: PatientFacts) -> dict[str, list[dict]]:
-        """queries/warnings/*.rq"""
-        out: dict[str, list[dict]] = {"et-chemo-combination": [], "tumor-marker-only-progression": [],
-                                      "continuing-after-progression": [], "er-low": [],
-                                      "current-et-chemo-warning": []}
-        as_of = next(iter(p.values(str(H2N.asOf))), None)
-        endocrine = str(H2N.EndocrineTherapy)
-        ofs = str(H2N.LHRHAgonist)
-        chemo = str(H2N.CytotoxicChemotherapy)
+        """queries/warnings/*.rq: each query gives one or two warnings of ontology/advice.ttl, under the
+        condition the warning's data states (:func:`_warning_conditions`), read here as there."""
+        out: dict[str, list[dict]] = {name: [] for name in WARNING_OF_QUERY}
+        conditions = self.warning_conditions
+        states = set(p.values(HAS_STATE))
+
+        def only_on(bases: set[str], name: str) -> bool:
+            only = conditions[name].basis_only
+            return bool(bases & only) and not bases - only
+
+        # er-low: a state of the patient
+        name = WARNING_OF_QUERY["er-low"][0]
+        if conditions[name].states & states:
+            code, template = self.warning_texts[name]
+            out["er-low"].append({"patient": p.iri, "code": code, "therapyIndex": -1, "message": template})
+
+        marker = WARNING_OF_QUERY["tumor-marker-only-progression"][0]
+        continuing = WARNING_OF_QUERY["continuing-after-progression"][0]
+        cont = conditions[continuing]
         info = []
-        for t_iri, t in p.therapies.items():
-            index = t.get(str(H2N.therapyIndex), [None])[0]
-            drugs = t.get(str(H2N.includesDrug), [])
-            ets = [d for d in drugs if endocrine in self.drug_classes.get(d, ()) and ofs not in self.drug_classes.get(d, ())]
-            chemos = [d for d in drugs if chemo in self.drug_classes.get(d, ())]
-            start = t.get(str(H2N.startDate), [None])[0]
-            end = t.get(str(H2N.endDate), [None])[0]
-            info.append((t_iri, index, ets, chemos, start, end))
-            bases = set(t.get(str(H2N.progressionBasis), []))
-            marker = {str(H2N["basis-tumor-markers"]), str(H2N["basis-ctc"])}
-            if bases & marker and not bases - marker:  # (marker_only)
-                code, template = self.warning_texts["warning-tumor-marker-only-progression"]
+        for t in p.therapies.values():
+            index = t.get(THERAPY_INDEX, [None])[0]
+            if index is None:  # the queries match regimens by their index
+                continue
+            bases = set(t.get(PROGRESSION_BASIS, []))
+            if only_on(bases, marker):
+                code, template = self.warning_texts[marker]
                 out["tumor-marker-only-progression"].append({
                     "patient": p.iri, "code": code, "therapyIndex": index,
                     "message": _fill(template, therapyIndex=index)})
-            progression = t.get(str(H2N.progressionDate), [None])[0]
-            marker_only = bool(bases & marker) and not bases - marker
-            if progression is not None and end is None and not marker_only:
-                code, template = self.warning_texts["warning-continuing-after-progression"]
+            if (cont.has and all(t.get(prop) for prop in cont.has) and not any(t.get(prop) for prop in cont.lacks)
+                    and not any(only_on(bases, u) for u in cont.unless)):
+                code, template = self.warning_texts[continuing]
+                progression = t.get(PROGRESSION_DATE, [""])[0]
                 out["continuing-after-progression"].append({
                     "patient": p.iri, "code": code, "therapyIndex": index,
                     "message": _fill(template, therapyIndex=index, progressionDate=progression)})
+            info.append((t, index, t.get(INCLUDES_DRUG, []), t.get(START_DATE, [None])[0], t.get(END_DATE, [None])[0]))
+
+        # et-chemo-combination: drugs of both sides of the forbidden combination in one regimen, or
+        # in two regimens whose periods overlap (an ongoing regimen lasts up to the decision date)
+        same_name, overlap_name = WARNING_OF_QUERY["et-chemo-combination"]
+        same, overlap = conditions[same_name], conditions[overlap_name]
+        if same.combination != overlap.combination:
+            raise KnowledgeBaseError(f"{same_name} and {overlap_name} warn on different combinations: "
+                                     "et-chemo-combination.rq reads them as one")
+        as_of = next(iter(p.values(AS_OF)), None)
+        code, same_text = self.warning_texts[same_name]
+        overlap_text = self.warning_texts[overlap_name][1]
         seen = set()
-        et_chemo_code, same_text = self.warning_texts["warning-et-chemo-combination"]
-        overlap_text = self.warning_texts["warning-et-chemo-overlap"][1]
-        for t1, i1, ets, _, s1, e1 in info:
-            for t2, i2, _, chemos, s2, e2 in info:
-                if not ets or not chemos:
+        for t1, i1, drugs1, s1, e1 in info:
+            ets = self._side(drugs1, same.combination[0])
+            if not ets:
+                continue
+            for t2, i2, drugs2, s2, e2 in info:
+                chemos = self._side(drugs2, same.combination[1])
+                if not chemos:
                     continue
-                same = t1 == t2
-                if not same:
+                one = t1 is t2
+                if not one:
                     if s1 is None or s2 is None:
                         continue
                     end2 = e2 if e2 is not None else (as_of if as_of is not None else s1)
@@ -329,32 +431,40 @@ class CompiledKnowledge:
                         continue
                 for et in ets:
                     for ch in chemos:
-                        et_label, ch_label = self.labels.get(et, et), self.labels.get(ch, ch)
+                        if et not in self.labels or ch not in self.labels:
+                            continue
+                        et_label, ch_label = self.labels[et], self.labels[ch]
                         message = (_fill(same_text, therapyIndex=i1, endocrineDrug=et_label,
-                                         chemotherapyDrug=ch_label) if same else
+                                         chemotherapyDrug=ch_label) if one else
                                    _fill(overlap_text, endocrineTherapyIndex=i1, chemotherapyIndex=i2,
                                          endocrineDrug=et_label, chemotherapyDrug=ch_label))
                         row = (min(i1, i2), message)
                         if row not in seen:
                             seen.add(row)
                             out["et-chemo-combination"].append({
-                                "patient": p.iri, "code": et_chemo_code, "therapyIndex": row[0],
-                                "message": message})
-        ongoing = set(p.values(str(H2N.ongoingDrug)))
-        ongoing_et = [d for d in ongoing if endocrine in self.drug_classes.get(d, ()) and ofs not in self.drug_classes.get(d, ())]
-        ongoing_chemo = [d for d in ongoing if chemo in self.drug_classes.get(d, ())]
-        current_code, current_text = self.warning_texts["warning-current-et-chemo-combination"]
-        for et in ongoing_et:
-            for ch in ongoing_chemo:
+                                "patient": p.iri, "code": code, "therapyIndex": row[0], "message": message})
+
+        # current-et-chemo-warning: drugs of both sides among the ongoing drugs
+        current_name = WARNING_OF_QUERY["current-et-chemo-warning"][0]
+        current = conditions[current_name]
+        ongoing = set(p.values(ONGOING_DRUG))
+        code, template = self.warning_texts[current_name]
+        seen = set()
+        for et in self._side(ongoing, current.combination[0]):
+            for ch in self._side(ongoing, current.combination[1]):
                 if et not in self.labels or ch not in self.labels:
                     continue
-                out["current-et-chemo-warning"].append({
-                    "patient": p.iri, "code": current_code, "therapyIndex": -1,
-                    "message": _fill(current_text, endocrineDrug=self.labels[et], chemotherapyDrug=self.labels[ch])})
-        if str(H2N["state-er-low"]) in set(p.values(str(H2N.hasState))):
-            code, template = self.warning_texts["warning-er-low"]
-            out["er-low"].append({"patient": p.iri, "code": code, "therapyIndex": -1, "message": _fill(template)})
+                message = _fill(template, endocrineDrug=self.labels[et], chemotherapyDrug=self.labels[ch])
+                if message not in seen:
+                    seen.add(message)
+                    out["current-et-chemo-warning"].append({
+                        "patient": p.iri, "code": code, "therapyIndex": -1, "message": message})
         return out
+
+    def _side(self, drugs: Iterable[str], side: tuple[str, frozenset[str]]) -> list[str]:
+        """The drugs of one side of a forbidden combination: of its class, of none of its except classes."""
+        cls, excepted = side
+        return [d for d in drugs if cls in self.drug_classes.get(d, ()) and not excepted & self.drug_classes.get(d, set())]
 
     def all_rows(self, iri: str, triples: Iterable[tuple]) -> dict[str, list[dict]]:
         """Every row the engine's queries give for one patient, by query name."""
