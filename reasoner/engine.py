@@ -161,7 +161,7 @@ class Engine:
 
             if is_fhir(raw):
                 try:
-                    imported = bundle_to_record(raw)
+                    imported = bundle_to_record(raw, drugs=self.kb.vocabulary)
                 except FhirError as exc:
                     entry = ValidationEntry("violation", exc.where or "bundle", exc.message)
                     return raw, (), _Prepared(index, None, _text_id(raw), (), None, None, "invalid",
@@ -186,7 +186,8 @@ class Engine:
     def _prepare_many(self, records: Sequence[Any]) -> list[_Prepared]:
         """``_prepare`` for many records with one batched validation (same findings as one call each)."""
         imported = [self._import(i, raw) for i, raw in enumerate(records)]
-        outcomes = iter(validate_records([raw for raw, _, failed in imported if failed is None]))
+        outcomes = iter(validate_records([raw for raw, _, failed in imported if failed is None],
+                                          catalog=self.kb.vocabulary))  # the knowledge base's own vocabulary
         prepared = []
         for i, (raw, fhir_warnings, failed) in enumerate(imported):
             if failed is not None:
@@ -199,7 +200,7 @@ class Engine:
 
     def _prepare_record(self, index: int, raw: Any, outcome: Any = None) -> _Prepared:
         if outcome is None:
-            outcome = validate_record(raw)
+            outcome = validate_record(raw, catalog=self.kb.vocabulary)
         findings = tuple(outcome.findings)
         patient_id = _text_id(raw)
         if not outcome.ok or outcome.record is None:

@@ -63,3 +63,21 @@ def test_drug_codes_of_the_mapping_set_resolve_but_the_ontology_wins():
     assert v.match_code(rxn, "72965") == "letrozole"  # the ingredient code of drugs.ttl
     assert v.canonical("Liposomal Doxorubicin") == "pegylated liposomal doxorubicin"
     assert v.match_text("paclitaxel protein bound 100 mg") == "nab-paclitaxel"
+
+
+def test_the_engine_reads_records_with_its_knowledge_base_vocabulary(kb, monkeypatch):
+    """Names are resolved with the vocabulary of the loaded knowledge base, not a second one read
+    from files: a knowledge base whose vocabulary lacks a synonym does not accept it."""
+    import json
+    from pathlib import Path
+
+    record = json.loads((Path(__file__).resolve().parents[2] / "examples" / "patients"
+                         / "hr-second-line-pik3ca.json").read_text())
+    record["therapies"][0]["drugs"] = ["Femara"]  # brand name of letrozole (skos:altLabel)
+    assert kb.engine.run([record])[0].status == "ok"
+    v = kb.vocabulary
+    bare = Vocabulary({n: v.iri(n) for n in v.names}, {}, (), v.mappings)  # no synonyms, no brands
+    monkeypatch.setattr(kb, "vocabulary", bare)
+    result = kb.engine.run([record])[0]
+    assert result.status == "invalid"
+    assert any("Femara" in entry.message for entry in result.validation)
