@@ -299,7 +299,7 @@ def load_parameters(select: Callable[[str], list[dict]]) -> InferenceParameters:
         pathways = []
         for pathway, prow in sorted(_group([r for r in rows if r.get("pathway")], "pathway").items()):
             conditions = []
-            for cond, crow in sorted(_group([r for r in prow if r.get("cond")], "cond").items()):
+            for _cond, crow in sorted(_group([r for r in prow if r.get("cond")], "cond").items()):
                 conditions.append(_condition(crow, f"{where}, pathway {pathway}", state_by_iri, terms))
             if not conditions:
                 raise KnowledgeBaseError(f"{where}: pathway {pathway} has no condition")
