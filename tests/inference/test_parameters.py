@@ -48,6 +48,10 @@ def _load(files: list[Path]) -> KnowledgeBase:
 
 
 def _sub(pattern: str, replacement: str):
+    """Replace ``pattern`` once; a space in it matches any run of whitespace (line breaks included),
+    so the edits do not depend on how the canonical formatter lays the Turtle out."""
+    pattern = re.sub(r" +", r"\\s+", pattern)
+
     def edit(text: str) -> str:
         new, count = re.subn(pattern, replacement, text, flags=re.S)
         assert count == 1, f"{pattern!r} matched {count} times"
