@@ -7,45 +7,31 @@ one batch: their graphs are loaded together and every query runs once for the ba
 
 from __future__ import annotations
 
-import functools
 import itertools
-import operator
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reasoner.graph import patient_iri
 from reasoner.inference import Inference, infer, inferred_triples
-from reasoner.kb import KnowledgeBase, Rule
+from reasoner.kb import KnowledgeBase
 from reasoner.query.catalog import get_query
+from reasoner.result.assemble import WARNING_QUERIES, Assembler, _message
 from reasoner.result.model import (
     Advice,
     CriterionExplanation,
-    Excluded,
     Explanation,
-    Option,
-    OptionComponent,
-    Reason,
     Result,
     ResultWarning,
     ValidationEntry,
 )
 from reasoner.validation import validate_record, validate_records
-from reasoner.vocab import H2N, UNRESOLVED_MEDICATION_KIND, local_name
+from reasoner.vocab import H2N, UNRESOLVED_MEDICATION_KIND
 
 __all__ = ["Engine", "PreparedRecord"]
 
-WARNING_QUERIES = (
-    "et-chemo-combination",
-    "tumor-marker-only-progression",
-    "continuing-after-progression",
-    "er-low",
-    "current-et-chemo-warning",
-)
 _batch_counter = itertools.count()
-_STATUS_FIELDS = operator.itemgetter("rule", "criterion", "status")
 
 
 @dataclass
@@ -89,8 +75,6 @@ def _set_warnings(p: _Prepared, items: tuple) -> None:
         p.extra_validation = tuple(p.extra_validation) + p.history_incomplete
 
 
-HISTORY_INCOMPLETE_TEXT = ("the complete treatment history (a medication of the record cannot be resolved; "
-                           "see validation): this option depends on the prior treatments")
 
 
 def _text_id(raw: Any) -> str | None:
@@ -101,28 +85,10 @@ def _text_id(raw: Any) -> str | None:
     return pid if isinstance(pid, str) and not has_lone_surrogate(pid) else None
 
 
-def _not_evaluable_text(kb: KnowledgeBase, criterion_iri: str) -> str:
-    label = kb.criteria[criterion_iri].label if criterion_iri in kb.criteria else local_name(criterion_iri)
-    return (f"the knowledge base criterion '{label}' ({criterion_iri}) could not be evaluated: "
-            "not offered until it can be (knowledge-base error, report it)")
 
 
-def _value_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
-def _message(message: str, row: dict) -> str:
-    """A contraindication's message for one row: ``{value}`` is the lab value that crossed the
-    threshold, ``{medication}`` the concomitant medication as the record names it."""
-    value = row.get("value")
-    if value is not None:
-        message = message.replace("{value}", _value_text(value))
-    if "{medication}" in message:
-        trigger = str(row.get("trigger") or "")
-        message = message.replace("{medication}", trigger[:1].upper() + trigger[1:])
-    return message
 
 
 class Engine:
@@ -138,8 +104,7 @@ class Engine:
             raise UsageError(f"unknown evaluator {evaluator!r}", hint="use fastpath or sparql")
         self.kb = kb
         self.evaluator = evaluator
-        self._outcomes: dict[tuple, tuple] = {}  # _criteria_outcome, memoised
-        self._ranks = {rule.id: rule.rank for iri, rule in kb.rules.items() if kb.term(rule.id) == iri}
+        self._assembler = Assembler(kb)
         self._compiled = None
         if evaluator == "fastpath":
             from reasoner.query.fastpath import compile_knowledge
@@ -204,7 +169,7 @@ class Engine:
         findings = tuple(outcome.findings)
         patient_id = _text_id(raw)
         if not outcome.ok or outcome.record is None:
-            advice = self._validation_advice(outcome.violations)
+            advice = self._assembler._validation_advice(outcome.violations)
             return _Prepared(index, None, patient_id, findings, None, None, "invalid", extra_advice=advice)
         record = outcome.record
         inference = infer(record, self.kb.drug_classes)
@@ -291,454 +256,18 @@ class Engine:
 
     # -- step 6: assemble the result ------------------------------------------------------------
 
-    def _kb_info(self, source_iris: Iterable[str]) -> dict:
-        labels = sorted({self.kb.sources.get(s, s) for s in source_iris})
-        return {"version": self.kb.release, "sources": labels}
 
-    def _assemble(self, p: _Prepared, rows: dict[str, list], jurisdiction: str | None) -> Result:
-        kb = self.kb
-        inf = p.inference
-        assert inf is not None and p.record is not None
-        resistant, resistance_cautions, resistance_sources = self._resistance(inf)
 
-        blocked: dict[str, list[str]] = defaultdict(list)
-        cautioned: dict[str, list[str]] = defaultdict(list)
-        cited: set[str] = set()
-        contraindication_rows = sorted(
-            rows.get("contraindicated-drugs", []),
-            key=lambda r: (r["contraindication"], r["drug"], str(r.get("trigger")), str(r.get("value"))),
-        )
-        for row in contraindication_rows:
-            info = kb.contraindications.get(row["contraindication"])
-            if info is None:
-                continue
-            drug = kb.labels.get(row["drug"])
-            if drug is None:
-                continue
-            text = _message(info.message, row)
-            (blocked if info.action == "block" else cautioned)[drug].append(text)
-            cited.update(info.sources)
 
-        in_scope = {r["rule"] for r in rows.get("rules-in-scope", [])}
-        statuses: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for rule_iri, criterion_iri, status in map(_STATUS_FIELDS, rows.get("criterion-status", [])):
-            statuses[rule_iri].append((criterion_iri, status))
 
-        options: list[Option] = []
-        excluded: list[Excluded] = []
-        advice: dict[str, Advice] = {a.code: a for a in p.extra_advice}
-        removed: dict[str, list[Reason]] = defaultdict(list)
-        lowered_ids: set[str] = set()
-        cited.update(resistance_sources)
 
-        # The current regimen first: while it works, it supersedes new regimens (h2n:supersedesIntent).
-        continuing: Rule | None = None
-        for rule_iri in sorted(in_scope, key=lambda i: (kb.rules[i].rank if i in kb.rules else 0, i)):
-            rule = kb.rules.get(rule_iri)
-            if rule is None or not rule.continues_current:
-                continue
-            if not inf.current_drugs:
-                continue  # nothing to continue: not applicable, not "excluded"
-            endorsement = self._endorsement(inf.current_drugs, in_scope, statuses)
-            option, reasons = self._continue_option(rule, inf, statuses.get(rule_iri, []), blocked, cautioned,
-                                                   jurisdiction, endorsement)
-            cited.update(rule.sources)
-            if option is None:
-                excluded.append(Excluded(rule.id, rule.label, inf.current_drugs, tuple(_dedupe(reasons))))
-            elif continuing is None:
-                options.append(option)
-                continuing = rule
 
-        for rule_iri in sorted(in_scope):
-            rule = kb.rules.get(rule_iri)
-            if rule is None or rule.continues_current:
-                continue
-            reasons, cautions, lowered = self._criteria_outcome(rule, statuses.get(rule_iri, []), jurisdiction,
-                                                               inf.unknown_facets)
-            if p.history_incomplete and kb.rule_criteria.get(rule_iri, frozenset()) & kb.history_criteria:
-                # fail closed: what depends on an incomplete treatment history is unknown
-                reasons = [*reasons, self._reason("MISSING_DATA", HISTORY_INCOMPLETE_TEXT)]
-            superseded = continuing is not None and rule.kind == "Recommendation" \
-                and rule.intent in continuing.supersedes_intents
-            if superseded and reasons and not (continuing.keeps_add_ons and self._keeps_current(rule, inf)):
-                reasons = [self._reason(continuing.superseded_code, continuing.superseded_text or continuing.label),
-                           *reasons]
-            if rule.kind == "AdviceRule":
-                if not reasons and rule.advice_code and rule.advice_code not in advice:
-                    advice[rule.advice_code] = Advice(rule.advice_code, rule.advice_text or rule.label)
-                    cited.update(rule.sources)
-                continue
-            regimen = kb.regimens.get(rule.regimen or "")
-            if regimen is None:
-                continue
-            all_drugs = regimen.drugs
-            cited.update(rule.sources)
-            if reasons:
-                # Say also when a contraindication alone would rule the regimen out.
-                for comp in regimen.components if blocked else ():
-                    if comp.drugs and all(d in blocked for d in comp.drugs):
-                        reasons += [Reason("CONTRAINDICATION", t) for d in comp.drugs for t in blocked[d]]
-                excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(_dedupe(reasons))))
-                continue
-            components = []
-            empty_reasons: list[Reason] = []
-            for comp in regimen.components:
-                keep = []
-                for drug in comp.drugs:
-                    if drug in blocked:
-                        for text in blocked[drug]:
-                            removed[drug].append(Reason("CONTRAINDICATION", text))
-                        empty_reasons.extend(Reason("CONTRAINDICATION", t) for t in blocked[drug])
-                    elif drug in resistant and not comp.continues_after_progression:
-                        for text in resistant[drug]:
-                            reason = Reason("PRIOR_PROGRESSION", text)
-                            removed[drug].append(reason)
-                            empty_reasons.append(reason)
-                    else:
-                        keep.append(drug)
-                if not keep:
-                    components = None
-                    break
-                components.append(OptionComponent(comp.role, tuple(keep), comp.dosing))
-            if components is None:
-                excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(_dedupe(empty_reasons))))
-                continue
-            if superseded:
-                components = self._add_on(components, inf.current_drugs) if continuing.keeps_add_ons else None
-                if components is None:
-                    excluded.append(Excluded(rule.id, rule.label, all_drugs, (self._reason(
-                        continuing.superseded_code, continuing.superseded_text or continuing.label),)))
-                    continue
-            drugs_in = {d for c in components for d in c.drugs}
-            forbidden = self._forbidden_combination(drugs_in)
-            if forbidden is not None:
-                excluded.append(Excluded(rule.id, rule.label, all_drugs, (Reason(forbidden.code, forbidden.text),)))
-                continue
-            approval_reason = self._jurisdiction_reason(rule, jurisdiction)
-            if approval_reason:
-                excluded.append(Excluded(rule.id, rule.label, all_drugs, (approval_reason,)))
-                continue
-            option_cautions = list(rule.cautions) + cautions
-            for drug in sorted(drugs_in):
-                option_cautions.extend(cautioned.get(drug, []))
-                option_cautions.extend(resistance_cautions.get(drug, []))
-                if drug in inf.stopped_for_toxicity:
-                    option_cautions.append(kb.result_rules.texts["stopped-for-toxicity"].text(drug=drug))
-            if lowered:
-                lowered_ids.add(rule.id)
-            options.append(Option(
-                id=rule.id, label=rule.label, intent=rule.intent, line=inf.line,
-                preference="alternative" if lowered else rule.preference, components=tuple(components),
-                rationale=rule.rationale, evidence=rule.evidence, approvals=rule.approvals,
-                cautions=tuple(_dedupe(option_cautions)), recommendation_code=rule.code,
-                regimen=regimen.label,
-            ))
 
-        for drug, reasons in sorted(removed.items()):
-            excluded.append(Excluded(f"drug-{drug.replace(' ', '-')}", drug, (drug,), tuple(_dedupe(reasons))))
 
-        warnings = []
-        # The cohort report current-regimen-contraindicated, for this patient: a blocking
-        # contraindication of a drug she is on now (the contraindicated-drugs rows, ongoing drugs only).
-        for row in contraindication_rows:
-            info = kb.contraindications.get(row["contraindication"])
-            drug = kb.labels.get(row["drug"])
-            if info is None or info.action != "block" or drug not in inf.ongoing:
-                continue
-            text = _message(info.message, row)
-            code, template = kb.warning_texts["warning-current-regimen-contraindicated"]
-            warnings.append(ResultWarning(code, template.replace("{drug}", drug).replace("{contraindication}", text)))
-        for name in WARNING_QUERIES:
-            for row in sorted(rows.get(name, []), key=lambda r: (r.get("therapyIndex") or 0, r["message"])):
-                warnings.append(ResultWarning(row["code"], row["message"]))
 
-        for name in p.record.get("medications") or []:
-            if name.lower() not in kb.medication_names:
-                warnings.append(ResultWarning("UNKNOWN_MEDICATION", (
-                    f"medications: '{name}' is not a medication the knowledge base knows: it is kept, but its "
-                    "interactions (CYP3A4/CYP2D6/P-gp, anticoagulation, QT, glucose-lowering) are not checked. "
-                    "Check it against the labels of the options, or give its generic (INN) name.")))
 
-        # Options whose preference a soft criterion lowered come after the others.
-        ranks = self._ranks
-        options.sort(key=lambda o: (o.id in lowered_ids, ranks[o.id] if o.id in ranks
-                                    else self.kb.rules[self.kb.term(o.id)].rank, o.id))
-        options, duplicates = _dedupe_options(options)
-        excluded.extend(duplicates)
-        excluded.sort(key=lambda e: e.id)
-        validation = tuple(ValidationEntry(f.severity.value, f.path, f.message) for f in p.findings)
-        return Result(
-            patient=p.patient_id,
-            status="ok",
-            knowledge_base=self._kb_info(cited),
-            classification=inf.classification(),
-            options=tuple(options),
-            excluded=tuple(excluded),
-            advice=tuple(sorted(advice.values(), key=lambda a: a.code)),
-            warnings=tuple(_dedupe(warnings + list(p.extra_warnings))),
-            validation=validation + p.extra_validation,
-            jurisdiction=jurisdiction,
-        )
 
-    def _continue_option(self, rule: Rule, inf: Inference, statuses: list[tuple[str, str]],
-                         blocked: dict[str, list[str]],
-                         cautioned: dict[str, list[str]], jurisdiction: str | None,
-                         endorsement: tuple[Rule | None, list[Reason]] = (None, [])
-                         ) -> tuple[Option | None, list[Reason]]:
-        """The option that continues the current regimen, or the reasons it is not offered.
 
-        Its components are the drugs of the patient's current regimen, one component per drug, with
-        the drug's class as the role. It is offered whole or not at all: a current drug that is
-        contraindicated, or endocrine therapy together with chemotherapy, is a reason to change.
-        """
-        inf_drugs = inf.current_drugs
-        reasons, cautions, _ = self._criteria_outcome(rule, statuses, jurisdiction, inf.unknown_facets)
-        if not reasons:
-            endorsing, missing = endorsement
-            reasons = [Reason("CONTRAINDICATION", f"{d} (current regimen): {t}")
-                       for d in inf_drugs for t in blocked.get(d, [])]
-            regimen = self.kb.regimens.get(endorsing.regimen or "") if endorsing else None
-            carried = {d for c in (regimen.components if regimen else ()) if c.continues_after_progression
-                       for d in c.drugs}
-            progressed = self.kb.result_rules.texts["current-drug-progressed"]
-            reasons += [Reason(progressed.code or "PRIOR_PROGRESSION", progressed.text(drug=d))
-                        for d in inf_drugs if d in inf.progressed and d not in carried]
-            forbidden = self._forbidden_combination(set(inf_drugs))
-            if forbidden is not None:
-                reasons.append(Reason(forbidden.code, forbidden.current_text))
-            elif endorsing is None and missing:
-                reasons += missing  # what must be known before the current regimen can be endorsed
-            elif endorsing is None:
-                reasons.append(Reason("CRITERION_NOT_MET", (
-                    f"the current regimen ({' + '.join(inf_drugs)}) is not a regimen this knowledge base "
-                    "recommends for the patient's situation now (for example an aromatase inhibitor without "
-                    "ovarian suppression before menopause, or endocrine therapy in visceral crisis): review it; "
-                    "the options offered are those for a change of treatment")))
-            approval_reason = self._jurisdiction_reason(rule, jurisdiction)
-            if approval_reason:
-                reasons.append(approval_reason)
-        if reasons:
-            return None, reasons
-        option_cautions = list(rule.cautions) + cautions
-        for drug in inf_drugs:
-            option_cautions.extend(cautioned.get(drug, []))
-        components = tuple(OptionComponent(self.kb.drug_type_labels.get(d, "current drug"), (d,))
-                           for d in inf_drugs)
-        return Option(
-            id=rule.id, label=rule.label, intent=rule.intent, line=inf.line,
-            preference=rule.preference, components=components, rationale=rule.rationale,
-            evidence=rule.evidence, approvals=rule.approvals, cautions=tuple(_dedupe(option_cautions)),
-            recommendation_code=rule.code, regimen="current regimen: " + " + ".join(inf_drugs),
-            continue_current=True,
-        ), []
-
-    def _endorsement(self, current: Sequence[str], in_scope: Iterable[str],
-                     statuses: dict[str, list[tuple[str, str]]]) -> tuple[Rule | None, list[Reason]]:
-        """The recommendation of the knowledge base that holds the current regimen, if any.
-
-        The current regimen is continued only when it is one the knowledge base recommends for the
-        patient now: some in-scope recommendation can produce exactly its drugs and none of its
-        criteria fails (facts not recorded are returned, to be named as cautions; unknown is not
-        read as negative: when the only recommendations that hold it lack facts, those facts are
-        returned as MISSING_DATA reasons and the regimen is not endorsed until they are known).
-        """
-        target = frozenset(current)
-        best: tuple[Rule | None, list[Reason]] = (None, [])
-        for rule_iri in sorted(in_scope):
-            rule = self.kb.rules.get(rule_iri)
-            if rule is None or rule.kind != "Recommendation" or rule.continues_current:
-                continue
-            regimen = self.kb.regimens.get(rule.regimen or "")
-            if regimen is None or not _produces(regimen, target):
-                continue
-            reasons, _, _ = self._criteria_outcome(rule, statuses.get(rule_iri, []))
-            if not reasons:
-                return rule, []
-            if all(r.code == "MISSING_DATA" for r in reasons) and (not best[1] or len(reasons) < len(best[1])):
-                best = (None, reasons)
-        return best
-
-    def _keeps_current(self, rule: Rule, inf: Inference) -> bool:
-        """Whether the rule's regimen can be built on the current regimen (not a switch)."""
-        regimen = self.kb.regimens.get(rule.regimen or "")
-        if regimen is None:
-            return False
-        comps = [OptionComponent(c.role, c.drugs, c.dosing) for c in regimen.components]
-        return self._add_on(comps, inf.current_drugs) is not None
-
-    @staticmethod
-    def _add_on(components: list[OptionComponent], current: Sequence[str]) -> list[OptionComponent] | None:
-        """The option built on the current regimen, or None when it would be a switch.
-
-        It keeps every current drug (each in some component; those components are narrowed to the
-        current drugs) and may add components (a CDK4/6 inhibitor added to ongoing adjuvant endocrine
-        therapy) or continue the same drugs under a recommendation of its own (extended adjuvant
-        endocrine therapy). An option without some current drug would replace it: a switch.
-        """
-        current_set = set(current)
-        covered: set[str] = set()
-        narrowed = []
-        for comp in components:
-            keep = tuple(d for d in comp.drugs if d in current_set)
-            if keep:
-                covered.update(keep)
-                narrowed.append(OptionComponent(comp.role, keep, comp.dosing))
-            else:
-                narrowed.append(comp)
-        return narrowed if covered == current_set else None
-
-    def _criteria_outcome(self, rule: Rule, statuses: list[tuple[str, str]],
-                          jurisdiction: str | None = None, unknown_facets: frozenset[str] = frozenset()
-                          ) -> tuple[list[Reason], list[str], bool]:
-        """The reasons a rule fails, the cautions its criteria add, and whether its preference is lowered.
-
-        A criterion scoped to a jurisdiction (``h2n:criterionJurisdiction``) applies only there; with
-        no jurisdiction asked, its failure is a caution naming the jurisdiction. A soft criterion
-        (``h2n:softCriterion``) that fails lowers the preference and adds its fail text as a caution.
-        """
-        key = (rule.iri, tuple(statuses), jurisdiction, unknown_facets)
-        hit = self._outcomes.get(key)
-        if hit is None:  # a pure function of the key (the knowledge base is fixed): computed once
-            if len(self._outcomes) >= 65536:
-                self._outcomes.clear()
-            hit = self._outcomes[key] = self._criteria_outcome_uncached(rule, statuses, jurisdiction, unknown_facets)
-        reasons, cautions, lowered = hit
-        return list(reasons), list(cautions), lowered
-
-    def _criteria_outcome_uncached(self, rule: Rule, statuses: list[tuple[str, str]], jurisdiction: str | None,
-                                   unknown_facets: frozenset[str]) -> tuple[tuple[Reason, ...], tuple[str, ...], bool]:
-        reasons: list[Reason] = []
-        cautions: list[str] = []
-        lowered = False
-        # Fail closed: a criterion of the rule that yields no status (or a status no one knows)
-        # cannot count as met; it excludes the option.
-        evaluated = {c for c, s in statuses if s in ("met", "not_met", "unknown")}
-        for criterion_iri in sorted(self.kb.rule_criteria.get(rule.iri, frozenset()) - evaluated):
-            reasons.append(self._reason("MISSING_DATA", _not_evaluable_text(self.kb, criterion_iri)))
-        for criterion_iri, status in sorted(statuses):
-            if status == "met":
-                continue
-            criterion = self.kb.criteria.get(criterion_iri)
-            if criterion is None or status not in ("not_met", "unknown"):
-                reasons.append(self._reason("MISSING_DATA", _not_evaluable_text(self.kb, criterion_iri)))
-                continue
-            if criterion.jurisdiction and rule.kind == "Recommendation" and jurisdiction != criterion.jurisdiction:
-                if jurisdiction is None:
-                    text = criterion.fail_text if status == "not_met" else criterion.missing_text
-                    cautions.append(f"{criterion.jurisdiction} label: {text}")
-                continue
-            if criterion.soft and rule.kind == "Recommendation":
-                if status == "not_met":
-                    lowered = lowered or criterion.lowers_preference
-                    cautions.append(criterion.fail_text)
-                elif status == "unknown":  # never read as met: say what is missing
-                    cautions.append(criterion.caution_for(unknown_facets) or criterion.missing_text)
-                continue
-            if status == "unknown":
-                if criterion.negated and (criterion.unknown_caution or rule.kind == "AdviceRule"):
-                    if criterion.unknown_caution and rule.kind == "Recommendation":
-                        cautions.append(criterion.caution_for(unknown_facets))
-                    continue
-                reasons.append(self._reason("MISSING_DATA", criterion.missing_text))
-            else:
-                reasons.append(self._reason(criterion.reason_code, criterion.fail_text))
-        return tuple(_dedupe(reasons)), tuple(_dedupe(cautions)), lowered
-
-    def _resistance(self, inf: Inference) -> tuple[dict[str, list[str]], dict[str, list[str]], set[str]]:
-        """The drugs the disease is taken to be resistant to (with why), the cautions per drug, and
-        the sources used: the drugs it progressed on, extended by the knowledge base's resistance
-        rules (``h2n:ResistanceRule``: same active moiety, same class, relapse within a window
-        after (neo)adjuvant exposure)."""
-        classes = self.kb.drug_classes
-        resistant: dict[str, list[str]] = {
-            d: [f"the disease progressed on a regimen containing {d}"] for d in sorted(inf.progressed)}
-        cautions: dict[str, list[str]] = defaultdict(list)
-        sources: set[str] = set()
-        rules = self.kb.resistance_rules
-
-        def fill(message: str, drug: str, days: int | None = None, cause: str | None = None) -> str:
-            return message.replace("{drug}", drug).replace("{cause}", cause or drug).replace(
-                "{days}", "unknown" if days is None else str(days))
-
-        for rule in rules:
-            if rule.scope != "curative_relapse" or rule.drug_class is None:
-                continue
-            hits = {d: days for d, days in inf.curative_relapse_days.items()
-                    if classes.has(d, rule.drug_class)
-                    and (days is None or rule.within_days is None or days <= rule.within_days)}
-            for drug, days in sorted(hits.items()):
-                sources.update(rule.sources)
-                if rule.action == "block" and days is not None:
-                    resistant.setdefault(drug, []).append(fill(rule.message, drug, days))
-                elif rule.action == "block":
-                    cautions[drug].append(fill(rule.message, drug, days)
-                                          + " (the relapse date is not known: check the interval)")
-                else:  # a caution on every drug of the class
-                    for other in sorted(d for d in classes.classes if classes.has(d, rule.drug_class)):
-                        cautions[other].append(fill(rule.message, other, days, drug))
-        changed = True
-        while changed:  # extend by class and by molecule until nothing changes
-            changed = False
-            for rule in rules:
-                if rule.action != "block" or rule.scope not in ("drug_class", "active_moiety"):
-                    continue
-                for cause in sorted(resistant):
-                    if rule.scope == "drug_class":
-                        if rule.drug_class is None or not classes.has(cause, rule.drug_class):
-                            continue
-                        others = [d for d in classes.classes if classes.has(d, rule.drug_class)]
-                    else:
-                        moiety = self.kb.active_moiety.get(cause, cause)
-                        others = [d for d in classes.classes if self.kb.active_moiety.get(d, d) == moiety]
-                    for other in sorted(others):
-                        if other not in resistant:
-                            resistant[other] = [fill(rule.message, other, None, cause)]
-                            sources.update(rule.sources)
-                            changed = True
-        return resistant, {d: _dedupe(c) for d, c in cautions.items()}, sources
-
-    @staticmethod
-    @functools.lru_cache(maxsize=4096)
-    def _reason(code: str, text: str) -> Reason:
-        """Reasons are immutable and repeat across patients: build each one once."""
-        return Reason(code, text)
-
-    def _forbidden_combination(self, drugs: set[str]):
-        """The first combination rule of the knowledge base (h2n:ForbiddenCombination: endocrine therapy
-        with chemotherapy) that ``drugs`` break, or None."""
-        classes = self.kb.drug_classes.classes
-        for rule in self.kb.result_rules.combinations:
-            if rule.broken_by(drugs, lambda d: classes.get(d, frozenset())):
-                return rule
-        return None
-
-    def _validation_advice(self, violations) -> tuple[Advice, ...]:
-        """The advice of the knowledge base (h2n:ValidationAdvice: TEST_ISH) for an invalid record whose
-        violations point at the field of one of its properties (JSON path or ontology property)."""
-        out = []
-        for item, names in _validation_advice_fields(self.kb):
-            if any(names & _path_steps(f.path) for f in violations):
-                out.append(Advice(item.code, item.text))
-        return tuple(out)
-
-    def _jurisdiction_reason(self, rule: Rule, jurisdiction: str | None) -> Reason | None:
-        if jurisdiction is None:
-            return None
-        agency = self.kb.jurisdictions[jurisdiction]
-        if jurisdiction in rule.endorsed_in:
-            return None
-        statuses = [a for a in rule.approvals if a.get("agency") == agency]
-        # Only a verified approval counts: an approval marked unverified (status "unverified") is
-        # not read as approved; the option is then kept only where a guideline endorses it.
-        if any(a.get("status") == "approved" for a in statuses):
-            return None
-        detail = ", ".join(
-            f"{a.get('status')}{' ' + a['date'] if a.get('date') else ''}" for a in statuses
-        ) or "no approval recorded"
-        if any(a.get("status") == "unverified" for a in statuses):
-            detail += "; an approval is recorded but not verified, so it is not counted: check the current label"
-        return Reason("CRITERION_NOT_MET", f"not approved or guideline-endorsed in the {jurisdiction} "
-                      f"({agency}: {detail})")
 
     # -- public -------------------------------------------------------------------------------
 
@@ -780,13 +309,13 @@ class Engine:
             graphs = {p.iri: self._patient_triples(p) for p in batch}
             rows = self._query_batch(batch, graphs)
             for p in batch:
-                results[id(p)] = self._assemble(p, rows.get(p.iri, {}), jurisdiction)
+                results[id(p)] = self._assembler.assemble(p, rows.get(p.iri, {}), jurisdiction)
         out = []
         for p in prepared:
             if id(p) in results:
                 out.append(results[id(p)])
             else:
-                out.append(self._not_ok(p, jurisdiction))
+                out.append(self._assembler.not_ok(p, jurisdiction))
         return out
 
     def explain(self, record: Any, drug: str) -> Explanation:
@@ -797,7 +326,7 @@ class Engine:
         if p.status != "ok":
             return out
         rows = self._query_batch([p], {p.iri: self._patient_triples(p)}).get(p.iri, {})
-        result = self._assemble(p, rows, None)
+        result = self._assembler.assemble(p, rows, None)
         out["offered_in"] = [o.id for o in result.options if drug in o.drugs]
         out["prior_progression"] = drug in p.inference.progressed
         for row in rows.get("contraindicated-drugs", []):
@@ -900,25 +429,6 @@ class Engine:
 
         return list(record_to_graph(p.record))
 
-    def _not_ok(self, p: _Prepared, jurisdiction: str | None) -> Result:
-        validation = tuple(ValidationEntry(f.severity.value, f.path, f.message) for f in p.findings)
-        validation += p.extra_validation
-        if not validation:
-            validation = (ValidationEntry("violation", "", "the record could not be read"),)
-        # Only what was derived: an out-of-scope record (HER2-positive) gets no HER2-negative
-        # classification at all; an invalid one keeps what inference derived, never a default.
-        empty = {"subtype": None, "her2_category": None, "er_low": None, "line": None,
-                 "endocrine_resistance": None, "visceral_crisis": None}
-        classification = dict(empty)
-        if p.inference is not None and p.status != "out_of_scope":
-            classification = p.inference.classification()
-            if p.inference.subtype is None:
-                classification["endocrine_resistance"] = None  # not derived without a subtype
-        return Result(
-            patient=p.patient_id, status=p.status, knowledge_base=self._kb_info(()),
-            classification=classification, advice=tuple(sorted(p.extra_advice, key=lambda a: a.code)),
-            warnings=p.extra_warnings, validation=validation, jurisdiction=jurisdiction,
-        )
 
 
 def _uri(iri: str):
@@ -927,52 +437,9 @@ def _uri(iri: str):
     return URIRef(iri)
 
 
-def _produces(regimen, target: frozenset[str]) -> bool:
-    """Whether picking one drug from each component of the regimen can give exactly ``target``."""
-    choices = [[d for d in comp.drugs if d in target] for comp in regimen.components]
-    if len(choices) != len(target) or any(not c for c in choices):
-        return False
-    return any(frozenset(combo) == target for combo in itertools.product(*choices))
-def _dedupe_options(options: list[Option]) -> tuple[list[Option], list[Excluded]]:
-    """One option per set of drugs and roles: the first (best-ranked) is kept; each later option with
-    the same components (same roles, drugs and dosing; a different dosing, such as extended adjuvant
-    therapy, is a different regimen) is listed as excluded, naming the option that already offers them."""
-    kept: dict[tuple, Option] = {}
-    out, dropped = [], []
-    for option in options:
-        key = tuple(sorted((c.role, tuple(sorted(c.drugs)), c.dosing or "") for c in option.components))
-        first = kept.get(key)
-        if first is None:
-            kept[key] = option
-            out.append(option)
-        else:
-            dropped.append(Excluded(option.id, option.label, tuple(sorted({d for c in option.components for d in c.drugs})),
-                                    (Reason("NOT_PREFERRED", f"the same drugs in the same roles are already offered "
-                                                             f"as '{first.label}' ({first.id})"),)))
-    return out, dropped
 
 
-def _dedupe(items):
-    """The items without repeats, first occurrence kept (hot: most lists hold 0 or 1 item)."""
-    if isinstance(items, list) and len(items) < 2:
-        return list(items)
-    return list(dict.fromkeys(items))
 
 
-@functools.lru_cache(maxsize=8)
-def _validation_advice_fields(kb: KnowledgeBase) -> tuple:
-    """Each validation advice with the names a finding's path gives its properties: the JSON key
-    of the record field (``her2_ish``) and the property as a CURIE (``h2n:her2IshResult``)."""
-    from reasoner.graph.mapping import FIELDS
-
-    out = []
-    for item in kb.result_rules.validation_advice:
-        names = {f.key for f in FIELDS if str(f.prop) in item.properties}
-        names |= {"h2n:" + local_name(p) for p in item.properties}
-        out.append((item, frozenset(names)))
-    return tuple(out)
 
 
-def _path_steps(path: str) -> frozenset[str]:
-    """The steps of a finding path (``receptors.her2_ish``, ``h2n:hasReceptorResult/h2n:her2IshResult``)."""
-    return frozenset(re.sub(r"\[\d+\]", "", step) for step in re.split(r"[./]", path or "") if step)
