@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,6 +270,10 @@ class Engine:
 
 
     # -- public -------------------------------------------------------------------------------
+
+    def kb_info(self, source_iris: Iterable[str] = ()) -> dict:
+        """The result's ``knowledge_base`` block (version, date, and the sources named)."""
+        return self._assembler.kb_info(source_iris)
 
     def prepare(self, records: Sequence[Any]) -> list[PreparedRecord]:
         """Steps 1-4 for many records, in input order: a FHIR bundle mapped to a record, each record

@@ -234,7 +234,7 @@ def _unprocessable(engine: Any, raw: Any, message: str, jurisdiction: str | None
 
     pid = _text_id(raw)
     return Result(
-        patient=pid, status="invalid", knowledge_base=engine._kb_info(()),
+        patient=pid, status="invalid", knowledge_base=engine.kb_info(),
         classification={"subtype": None, "her2_category": None, "er_low": None, "line": None,
                         "endocrine_resistance": None, "visceral_crisis": None},
         validation=(ValidationEntry("violation", "", message),), jurisdiction=jurisdiction,
