@@ -115,13 +115,16 @@ def read_records(
         items = _read_rdf(text, kind, source)
     seen: dict[str, str] = {}
     for label, record in items if check_duplicates else ():
-        pid = record.get("id") if isinstance(record, dict) else None
-        if isinstance(pid, str):
-            if pid in seen:
-                raise InputError(
-                    f"duplicate patient id {pid!r} (first at {seen[pid]})",
-                    where=label,
-                    hint="ids must be unique within a cohort",
-                )
-            seen[pid] = label
+        note_unique_id(seen, record.get("id") if isinstance(record, dict) else None, label)
     return items
+
+
+def note_unique_id(seen: dict[str, str], pid: Any, where: str) -> None:
+    """Remember where patient id ``pid`` was first read; a second time is an :class:`InputError`
+    naming both places (ids must be unique within a cohort). A non-text id is not checked here."""
+    if not isinstance(pid, str):
+        return
+    if pid in seen:
+        raise InputError(f"duplicate patient id {pid!r} (first at {seen[pid]})", where=where,
+                         hint="ids must be unique within a cohort")
+    seen[pid] = where

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reasoner.errors import InputError
+from reasoner.ingest import note_unique_id
 
 __all__ = [
     "RECORD_SUFFIXES",
@@ -198,15 +199,8 @@ def load_inputs(path: Path | str) -> list[tuple[str, Any]]:
             if isinstance(record, Unreadable):
                 record.raise_error(key)
             count += 1
-            pid = record.get("id") if isinstance(record, dict) and "resourceType" not in record else None
-            if isinstance(pid, str):
-                if pid in seen:
-                    raise InputError(
-                        f"duplicate patient id {pid!r} (first at {seen[pid]})",
-                        where=key,
-                        hint="ids must be unique within a cohort",
-                    )
-                seen[pid] = key
+            note_unique_id(seen, record.get("id") if isinstance(record, dict) and "resourceType" not in record
+                           else None, key)
             out.append((key, record))
         if not count:
             raise InputError(
