@@ -182,20 +182,20 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
 
 
 def _merge_criteria(groups: list[NotOfferedGroup]) -> list[NotOfferedGroup]:
-    """Criteria-not-met groups with the same label said once, the largest first (default view)."""
+    """Criteria-not-met groups with the same label said once, the largest first (default view).
+
+    The view already orders the groups by reason, criteria not met last, so the other groups keep
+    their place and only the merged criteria groups are ordered again."""
     merged: dict[str, NotOfferedGroup] = {}
-    out: list[NotOfferedGroup] = []
     for g in groups:
         if g.code != "CRITERION_NOT_MET":
-            out.append(g)
-        elif g.short in merged:
+            continue
+        if g.short in merged:
             merged[g.short].entries.extend(g.entries)
         else:
             merged[g.short] = NotOfferedGroup(g.code, g.title, g.reason, list(g.entries), g.short)
-            out.append(merged[g.short])
-    rank = {id(g): i for i, g in enumerate(out)}
-    return sorted(out, key=lambda g: (g.code == "CRITERION_NOT_MET",
-                                      -len(g.entries) if g.code == "CRITERION_NOT_MET" else rank[id(g)]))
+    others = [g for g in groups if g.code != "CRITERION_NOT_MET"]
+    return others + sorted(merged.values(), key=lambda g: -len(g.entries))
 
 
 def _clip(text: str, room: int) -> str:
