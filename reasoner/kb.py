@@ -170,6 +170,50 @@ def _group(rows, key):
     return out
 
 
+def _open_store(backend: str, files: tuple[Path, ...]) -> QueryBackend:
+    try:
+        return get_backend(backend, files)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise KnowledgeBaseError(f"the ontology does not load: {exc}") from exc
+
+
+def _snapshot_key(files: tuple[Path, ...]) -> str | None:
+    """The start-up cache key of a knowledge base loaded from these module files: every file under
+    ``ontology/`` and ``queries/`` and the modules themselves (see :mod:`reasoner.cache`); None
+    when the cache is off or a file cannot be read (then nothing is cached)."""
+    from reasoner import cache
+    from reasoner.resources import ontology_dir, queries_dir
+
+    if not cache.enabled():
+        return None
+    try:
+        return cache.files_key("kb", files, (ontology_dir(), queries_dir()))
+    except Exception:  # noqa: BLE001 - unreadable files: load from the files, the loader says what is wrong
+        return None
+
+
+def _seed_default_vocabulary(vocabulary) -> None:
+    """The cached default vocabulary (``drugs.ttl`` and the mapping sets), unless one is set already."""
+    from reasoner import terminology
+
+    if vocabulary is not None and getattr(terminology, "_DEFAULT", None) is None:
+        terminology.set_default_vocabulary(vocabulary)
+
+
+def _write_snapshot(kb: KnowledgeBase, key: str) -> None:
+    """Put a freshly loaded knowledge base's derived tables in the start-up cache: its metadata,
+    the compiled fast-path knowledge (compiled now, kept for the engine) and the default vocabulary."""
+    from reasoner import cache
+    from reasoner.query.fastpath import CompiledKnowledge
+    from reasoner.terminology import Vocabulary, ontology_file
+
+    vocabulary = Vocabulary.from_file(ontology_file("drugs.ttl"))  # what Vocabulary.default() reads
+    kb._compiled_knowledge = CompiledKnowledge(kb.backend)
+    state = {k: v for k, v in kb.__dict__.items() if k not in KnowledgeBase._NOT_CACHED}
+    cache.write("kb", key, {"class": type(kb).__qualname__, "state": state,
+                            "compiled": kb._compiled_knowledge, "vocabulary": vocabulary})
+
+
 class KnowledgeBase:
     """The ontology modules loaded into a store, with the metadata the results need.
 
@@ -183,9 +227,29 @@ class KnowledgeBase:
         self._check_evaluable()
         self._read_metadata()
 
+    #: Attributes that are not derived tables (never put in the start-up cache).
+    _NOT_CACHED = frozenset({"_backend", "files", "_engine", "_compiled_knowledge"})
+
+    @property
+    def backend(self) -> QueryBackend:
+        """The triple store of the knowledge base. A knowledge base read from the start-up cache
+        (:mod:`reasoner.cache`) loads it from the module files on first use."""
+        store = self.__dict__.get("_backend")
+        if store is None:
+            store = self._backend = _open_store("oxigraph", self.files)
+        return store
+
+    @backend.setter
+    def backend(self, store: QueryBackend) -> None:
+        self._backend = store
+
     @classmethod
     def load(cls, *, backend: str = "oxigraph") -> KnowledgeBase:
-        """Load every module of the ontology (``ontology/her2neg.ttl`` and its imports)."""
+        """Load every module of the ontology (``ontology/her2neg.ttl`` and its imports).
+
+        On the default backend the derived tables come from the start-up cache when it holds them
+        for these very files and this code (:mod:`reasoner.cache`; ``HER2NEG_NO_CACHE=1`` turns it
+        off); the store itself is then loaded on first use."""
         files = tuple(module_paths())
         if not files:
             raise KnowledgeBaseError("no ontology modules found", hint="is the package installed with its data?")
@@ -193,11 +257,23 @@ class KnowledgeBase:
             from reasoner.errors import UsageError
 
             raise UsageError(f"unknown backend {backend!r}", hint="use oxigraph or rdflib")
-        try:
-            store: QueryBackend = get_backend(backend, files)
-        except (SyntaxError, ValueError, OSError) as exc:
-            raise KnowledgeBaseError(f"the ontology does not load: {exc}") from exc
-        return cls(store, files)
+        key = _snapshot_key(files) if backend == "oxigraph" else None
+        if key is not None:
+            from reasoner import cache
+
+            snapshot = cache.read("kb", key)
+            if isinstance(snapshot, dict) and snapshot.get("class") == cls.__qualname__:
+                kb = cls.__new__(cls)
+                kb.__dict__.update(snapshot["state"])
+                kb.files = files
+                kb._backend = None
+                kb._compiled_knowledge = snapshot["compiled"]
+                _seed_default_vocabulary(snapshot["vocabulary"])
+                return kb
+        kb = cls(_open_store(backend, files), files)
+        if key is not None:
+            _write_snapshot(kb, key)
+        return kb
 
     @staticmethod
     @functools.cache
@@ -451,6 +527,12 @@ class KnowledgeBase:
             + [alt.lower() for alt in self.vocabulary.synonyms])
         self.interaction_count = len(triggers)
         self.concomitant_medication_count = len({r["m"] for r in medications})
+
+        #: rule IRI -> the fail texts of its criteria about who the patient is (the reading view)
+        population: dict[str, set[str]] = {}
+        for r in self._q("kb-population-criteria"):
+            population.setdefault(str(r["rule"]), set()).add(str(r["text"]))
+        self.population_criteria: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in population.items()}
 
     # -- facts for the CLI's `kb info` -------------------------------------------------------
 

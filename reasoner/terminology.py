@@ -79,8 +79,11 @@ def _parse(path: Path) -> Graph:
 
 @cache
 def core_graph() -> Graph:
-    """``ontology/core.ttl``, parsed once (the enumerations and the patient properties)."""
-    return _parse(ontology_file("core.ttl"))
+    """``ontology/core.ttl``, parsed once (the enumerations and the patient properties; kept
+    between runs by the start-up cache, :mod:`reasoner.cache`)."""
+    from reasoner.cache import cached_graph
+
+    return cached_graph(ontology_file("core.ttl"), _parse)
 
 
 class EnumTable:

@@ -192,6 +192,9 @@ def _evidence_line(evidence: list[dict]) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _population_rows(kb: Any) -> dict[str, frozenset[str]]:
+    known = getattr(kb, "population_criteria", None)  # read with the knowledge base's metadata
+    if known is not None:
+        return known
     from reasoner.query.catalog import get_query
 
     rows = kb.backend.select(get_query("kb-population-criteria").text)

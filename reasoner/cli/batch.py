@@ -1,6 +1,6 @@
 """``her2neg batch`` (a cohort, nothing lost) and ``her2neg serve`` (a SPARQL endpoint).
 
-Wired into the main app by ``register(app)`` at the end of :mod:`reasoner.cli`.
+Wired into the main app by ``register(app)`` at the end of :mod:`reasoner.cli.commands`.
 """
 
 from __future__ import annotations

@@ -6,13 +6,12 @@ it and not each other.
 
 from __future__ import annotations
 
-import typer
 from rich.console import Console
 
 from reasoner.errors import ReasonerError
 from reasoner.textsafe import terminal as _t
 
-__all__ = ["EXIT_INVALID", "EXIT_OUT_OF_SCOPE", "err", "fail", "out", "state"]
+__all__ = ["EXIT_INVALID", "EXIT_OUT_OF_SCOPE", "err", "error_exit_code", "fail", "out", "state"]
 
 EXIT_INVALID = 10
 EXIT_OUT_OF_SCOPE = 11
@@ -23,15 +22,22 @@ err = Console(stderr=True, soft_wrap=True, emoji=False)
 state: dict[str, bool] = {"trace": False}
 
 
-def fail(exc: BaseException) -> None:
-    """Exit with the error's exit code and a one-line message (the traceback with ``--trace``)."""
+def error_exit_code(exc: BaseException) -> int:
+    """Print the error's one-line message and return its exit code (``--trace``: raise it)."""
     if state["trace"]:
         raise exc
     if isinstance(exc, ReasonerError):
         err.print(f"[red]error:[/red] {_t(exc)}", highlight=False)
-        raise typer.Exit(exc.exit_code)
+        return exc.exit_code
     err.print(
         f"[red]internal error:[/red] {type(exc).__name__}: {_t(exc)} (run with --trace for details)",
         highlight=False,
     )
-    raise typer.Exit(1)
+    return 1
+
+
+def fail(exc: BaseException) -> None:
+    """Exit with the error's exit code and a one-line message (the traceback with ``--trace``)."""
+    import typer  # here: the lean `recommend` start (reasoner.cli.main) does not import typer
+
+    raise typer.Exit(error_exit_code(exc))

@@ -492,7 +492,9 @@ def _number(value: Any) -> Any:
 
 
 def compile_knowledge(kb) -> CompiledKnowledge:
-    """Read the knowledge base once for the fast path."""
-    return CompiledKnowledge(kb.backend)
+    """Read the knowledge base once for the fast path (compiled already when the knowledge base
+    was loaded through the start-up cache, :mod:`reasoner.cache`)."""
+    compiled = getattr(kb, "_compiled_knowledge", None)
+    return compiled if compiled is not None else CompiledKnowledge(kb.backend)
 
 

@@ -45,15 +45,21 @@ def shapes_path() -> Path:
     return path
 
 
-@cache
-def shapes_graph() -> Graph:
-    path = shapes_path()
+def _parse_shapes(path: Path) -> Graph:
     g = Graph()
     try:
         g.parse(path, format="turtle")
     except Exception as exc:
         raise KnowledgeBaseError(f"cannot parse the SHACL shapes: {exc}", where=str(path)) from exc
     return g
+
+
+@cache
+def shapes_graph() -> Graph:
+    """The shapes graph, parsed once (kept between runs by the start-up cache, :mod:`reasoner.cache`)."""
+    from reasoner.cache import cached_graph
+
+    return cached_graph(shapes_path(), _parse_shapes)
 
 
 @cache

@@ -3,7 +3,7 @@
 A fresh interpreter runs the command on a JSON record, then reports which heavy optional modules
 ended up in ``sys.modules``: none of the FHIR models, pySHACL, pyarrow, Jinja2, Spark, OWL tooling,
 web servers, nor rdflib's SPARQL parser (the SHACL-SPARQL constraints are read from their parse
-cache after the first run). Speed itself is measured in ``benchmarks/`` (bench_recommend.py).
+cache after the first run), nor typer and pydantic (the lean start of ``recommend``). Speed itself is measured in ``benchmarks/`` (bench_recommend.py).
 """
 
 import json
@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "patients" / "hr-first-line-postmenopausal.json"
 HEAVY = ("fhir", "pyshacl", "pyarrow", "jinja2", "pyspark", "owlready2", "jpype", "duckdb", "fastapi",
          "uvicorn", "httpx", "rdflib.plugins.sparql", "reasoner.ingest.fhir", "reasoner.report",
-         "reasoner.result.columnar", "reasoner.spark", "reasoner.serve", "reasoner.hooks")
+         "reasoner.result.columnar", "reasoner.spark", "reasoner.serve", "reasoner.hooks",
+         # the lean start of `recommend` (reasoner.cli.main) builds no typer command tree
+         "typer", "pydantic", "click", "reasoner.cli.commands")
 
 _PROBE = """
 import json, runpy, sys
