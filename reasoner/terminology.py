@@ -40,6 +40,7 @@ __all__ = [
     "CodeMapping",
     "EnumTable",
     "Vocabulary",
+    "concomitant_medications",
     "core_graph",
     "drug_iri",
     "enum_table",
@@ -84,6 +85,19 @@ def core_graph() -> Graph:
     from reasoner.cache import cached_graph
 
     return cached_graph(ontology_file("core.ttl"), _parse)
+
+
+@cache
+def concomitant_medications() -> dict[URIRef, str]:
+    """The concomitant medications of ``ontology/interactions.ttl`` (individuals of
+    ``h2n:ConcomitantMedication``): IRI -> ``rdfs:label`` (the lower-case INN), parsed once."""
+    g = _parse(ontology_file("interactions.ttl"))
+    out: dict[URIRef, str] = {}
+    for ind in g.subjects(RDF.type, H2N.ConcomitantMedication):
+        labels = sorted(str(x) for x in g.objects(ind, RDFS.label))
+        if isinstance(ind, URIRef) and labels:
+            out[ind] = labels[0]
+    return out
 
 
 class EnumTable:
@@ -183,6 +197,7 @@ class CodeMapping:
     category: str  # object_category: the SNOMED semantic tag or the RxNorm term type
     export: bool  # the code written on export
     comment: str
+    subject_label: str = ""  # the subject's rdfs:label (checked against the ontology by the tests)
 
     @property
     def read(self) -> bool:
@@ -240,6 +255,7 @@ def read_mapping_set(path: Path) -> tuple[CodeMapping, ...]:
                     category=row.get("object_category") or "",
                     export=(row.get("export") or "").strip().lower() == "true",
                     comment=row.get("comment") or "",
+                    subject_label=row.get("subject_label") or "",
                 )
             )
         except KeyError as exc:
@@ -494,6 +510,35 @@ class Vocabulary:
             value = notation.get(URIRef(m.subject))
             if value is not None and m.export and m.system == system and category in (None, m.category):
                 out.setdefault(value, m.code)
+        return out
+
+    def codes(self, subject: URIRef, system: str, predicates: Iterable[str] | None = None) -> frozenset[str]:
+        """The codes of ``system`` read as ``subject`` (a patient property such as ``h2n:lvefPercent``,
+        an individual, a medication); ``predicates`` (local names such as ``"relatedMatch"``) keeps
+        only the rows with one of those mapping predicates. Empty when the mapping sets have none."""
+        keep = None if predicates is None else {str(SKOS[p]) for p in predicates}
+        return frozenset(
+            m.code
+            for m in self.mappings
+            if m.read
+            and m.system == system
+            and m.subject == str(subject)
+            and (keep is None or m.predicate in keep)
+        )
+
+    def export_mapping(self, subject: URIRef, system: str) -> CodeMapping | None:
+        """The row of the code of ``system`` written on export for ``subject``; None when there is none."""
+        return next(
+            (m for m in self.mappings if m.export and m.system == system and m.subject == str(subject)), None
+        )
+
+    def concept_codes(self, subjects: Iterable[URIRef], system: str) -> dict[str, CodeMapping]:
+        """Code -> its mapping row, for the codes of ``system`` read as one of ``subjects``."""
+        wanted = {str(s) for s in subjects}
+        out: dict[str, CodeMapping] = {}
+        for m in self.mappings:
+            if m.read and m.system == system and m.subject in wanted:
+                out.setdefault(m.code, m)
         return out
 
     # -- container protocol ---------------------------------------------------------------

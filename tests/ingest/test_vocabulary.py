@@ -5,10 +5,17 @@ knowledge base, every row with a source, one code read as one value, one export 
 from collections import defaultdict
 
 import pytest
-from rdflib import URIRef
+from rdflib import OWL, RDF, RDFS, URIRef
 
 from reasoner.kb import KnowledgeBase
-from reasoner.terminology import Vocabulary, enum_table, mapping_set_paths, read_mapping_set
+from reasoner.terminology import (
+    Vocabulary,
+    concomitant_medications,
+    core_graph,
+    enum_table,
+    mapping_set_paths,
+    read_mapping_set,
+)
 from reasoner.vocab import H2N
 
 SNOMED_SETS = (H2N.MenopausalStatus, H2N.MetastaticSite, H2N.SpecimenType, H2N.ConditionCode)
@@ -30,11 +37,53 @@ def test_store_and_files_give_the_same_vocabulary():
 
 
 def test_every_subject_is_a_term_of_the_knowledge_base(mappings):
+    """Every subject is a coded value, a drug, a patient property of core.ttl or a concomitant
+    medication of interactions.ttl, and its subject_label is that term's rdfs:label."""
     vocabulary = Vocabulary.default()
     individuals = {iri for cls in SNOMED_SETS for iri in enum_table(cls).by_iri}
+    core = core_graph()
+    properties = {s for t in (OWL.DatatypeProperty, OWL.ObjectProperty) for s in core.subjects(RDF.type, t)}
+    medications = concomitant_medications()
     for m in mappings:
-        assert URIRef(m.subject) in individuals or vocabulary.label(m.subject), m
+        subject = URIRef(m.subject)
+        assert (
+            subject in individuals
+            or vocabulary.label(subject)
+            or subject in properties
+            or subject in medications
+        ), m
+        if subject in properties:
+            assert m.subject_label in {str(x) for x in core.objects(subject, RDFS.label)}, m
+        if subject in medications:
+            assert m.subject_label == medications[subject], m
         assert m.comment.strip(), f"{m.code}: every mapping names its source"
+
+
+def test_every_patient_property_read_from_fhir_has_one_export_code():
+    """The receptor, biomarker, ECOG and lab properties the FHIR import reads by LOINC code each
+    have one code written on export (the mapping set's exact code)."""
+    v = Vocabulary.default()
+    for prop in (
+        H2N.erStatus,
+        H2N.erPercent,
+        H2N.prStatus,
+        H2N.prPercent,
+        H2N.her2IhcScore,
+        H2N.her2Status,
+        H2N.her2IshResult,
+        H2N.ki67Percent,
+        H2N.pdl1Cps,
+        H2N.pdl1IcPercent,
+        H2N.ecog,
+        H2N.lvefPercent,
+        H2N.qtcfMs,
+        H2N.crclMlMin,
+        H2N.hba1cPercent,
+        H2N.calciumMgDl,
+    ):
+        assert v.codes(prop, "loinc"), prop
+        m = v.export_mapping(prop, "loinc")
+        assert m is not None and m.code in v.codes(prop, "loinc") and m.label, prop
 
 
 def test_a_code_is_read_as_one_value_and_each_value_has_one_export_code(mappings):
@@ -64,7 +113,11 @@ def test_drug_codes_of_the_mapping_set_resolve_but_the_ontology_wins():
     # "liposomal doxorubicin" is ambiguous: pegylated (Doxil/Caelyx) or not (Myocet, a different
     # product); it is left unresolved (an unknown drug, never guessed), while the pegylated names resolve
     assert v.canonical("Liposomal Doxorubicin") is None
-    assert v.canonical("Caelyx") == v.canonical("doxorubicin hydrochloride liposome") == "pegylated liposomal doxorubicin"
+    assert (
+        v.canonical("Caelyx")
+        == v.canonical("doxorubicin hydrochloride liposome")
+        == "pegylated liposomal doxorubicin"
+    )
     assert v.match_text("paclitaxel protein bound 100 mg") == "nab-paclitaxel"
 
 
@@ -74,8 +127,11 @@ def test_the_engine_reads_records_with_its_knowledge_base_vocabulary(kb, monkeyp
     import json
     from pathlib import Path
 
-    record = json.loads((Path(__file__).resolve().parents[2] / "examples" / "patients"
-                         / "hr-second-line-pik3ca.json").read_text())
+    record = json.loads(
+        (
+            Path(__file__).resolve().parents[2] / "examples" / "patients" / "hr-second-line-pik3ca.json"
+        ).read_text()
+    )
     record["therapies"][0]["drugs"] = ["Femara"]  # brand name of letrozole (skos:altLabel)
     assert kb.engine.run([record])[0].status == "ok"
     v = kb.vocabulary

@@ -1,10 +1,16 @@
 """Code tables used by the FHIR mapping (LOINC, SNOMED CT, HGNC).
 
 The codes of the knowledge base's coded values (menopausal status, metastatic sites, specimen,
-conditions) and the drugs' RxNorm precise-ingredient, brand and product codes are knowledge: they
-are in ``ontology/mappings/her2neg-codes.sssom.tsv`` and the drugs' synonyms in ``ontology/drugs.ttl``,
-read through :mod:`reasoner.terminology` (the one vocabulary). The tables of those codes below
-(``MENOPAUSE``, ``SITE_OUT``, ``CONDITIONS``, ...) are views of the vocabulary, built on first use.
+conditions), the LOINC codes of the observations that carry a patient property (receptors and
+biomarkers, ECOG, labs), the RxNorm codes of the concomitant medications and the drugs' RxNorm
+precise-ingredient, brand and product codes are knowledge: they are in
+``ontology/mappings/her2neg-codes.sssom.tsv`` and the drugs' synonyms in ``ontology/drugs.ttl``,
+read through :mod:`reasoner.terminology` (the one vocabulary). The tables of those codes
+(``ER_STATUS``, ``LAB_FIELDS``, ``LAB_LOINC_OUT``, ``CONCOMITANT_RXNORM``, ``MENOPAUSE``,
+``SITE_OUT``, ``CONDITIONS``, ...) are views of the vocabulary, built on first use (``_tables``).
+A code the vocabulary does not resolve is not mapped: the resource is reported as ignored.
+The literal code tables still below (staging, answer codes, genes, procedures, therapy context)
+are listed in ``tests/fhir/test_code_tables.py`` as not yet moved.
 
 Sources (see also ``docs/fhir-mapping.md``):
 - ``shared/reference/drug-identifiers.md`` Table C (mCODE STU4 TumorMarkerTest codes, answer codes,
@@ -14,9 +20,8 @@ Sources (see also ``docs/fhir-mapping.md``):
 - ``shared/data/external/mcode-trial-matching-fhir`` (MITRE RxNorm product codes, as displayed).
 - ``shared/data/external/synthea-breast-cancer/synthea_breast_cancer_module_codes.csv``.
 - DICOM CID 6086 "Menopausal Phase" (SNOMED 309606002 / 303111005 / 307429007 / 371036001).
-- Lab LOINC codes: LOINC 10230-1 LVEF (napkon IG), 18043-0/8808-8/8810-4/8811-2 (DICOM CID 3467,
-  3833, 12202), 8636-3 QTc, 76634-5 QTc Fridericia, 76635-2 QTc Bazett, 4548-4 HbA1c,
-  2164-2 / 35591-7 creatinine clearance, 17861-6 calcium (public FHIR/HL7v2 examples).
+- Lab, receptor and biomarker LOINC codes and concomitant-medication RxNorm codes: the mapping
+  set, each row with its source (rows not yet re-verified say "unverified").
 """
 
 from __future__ import annotations
@@ -24,7 +29,14 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from reasoner.terminology import Vocabulary, system_key  # noqa: F401 - system_key: used as C.system_key
+from rdflib import URIRef
+
+from reasoner.graph.mapping import FIELDS
+from reasoner.terminology import (  # noqa: F401 - system_key: used as C.system_key
+    Vocabulary,
+    concomitant_medications,
+    system_key,
+)
 from reasoner.vocab import H2N
 
 # --------------------------------------------------------------------------- code systems
@@ -51,17 +63,6 @@ EXT_EVIDENCE_TYPE_SUFFIX = "cancer-disease-status-evidence-type"
 
 # --------------------------------------------------------------------------- tumour markers
 
-ER_STATUS = {"85337-4", "40556-3", "16112-5"}
-ER_PERCENT = {"85329-1", "14228-1"}
-PR_STATUS = {"85339-0", "40557-1", "16113-3"}
-PR_PERCENT = {"85325-9", "14230-7"}
-HER2_IHC = {"85319-2", "18474-7"}
-HER2_STATUS = {"48676-1", "72383-3"}
-HER2_ISH = {"85318-4", "31150-6", "96893-3"}
-KI67 = {"85330-9"}
-PDL1_22C3 = {"83052-1", "85147-7"}
-PDL1_SP142 = {"83057-0", "85149-3"}
-ECOG = {"89247-1"}
 GENETIC_VARIANT = {"69548-6"}
 GENE_STUDIED = "48018-6"
 GENOMIC_SOURCE_CLASS = "48002-0"
@@ -142,26 +143,15 @@ BONE_AGENTS = {"zoledronic acid", "pamidronate", "ibandronate", "clodronate", "d
 
 # --------------------------------------------------------------------------- labs
 
-LVEF = {"10230-1", "8806-2", "18043-0", "8808-8", "8810-4", "8811-2"}
-QTCF = {"76634-5"}
-QTC_UNSPECIFIED = {"8636-3"}
-CRCL = {"2164-2", "35591-7"}
-HBA1C = {"4548-4", "17856-6"}
-CALCIUM = {"17861-6", "49765-1"}
-LAB_FIELDS = {
-    **{c: "lvef_percent" for c in LVEF},
-    **{c: "qtcf_ms" for c in QTCF | QTC_UNSPECIFIED},
-    **{c: "crcl_ml_min" for c in CRCL},
-    **{c: "hba1c_percent" for c in HBA1C},
-    **{c: "calcium_mg_dl" for c in CALCIUM},
+#: UCUM unit written on export for each lab field of the contract (the codes are in the mapping set).
+LAB_UNITS = {
+    "lvef_percent": "%",
+    "qtcf_ms": "ms",
+    "crcl_ml_min": "mL/min",
+    "hba1c_percent": "%",
+    "calcium_mg_dl": "mg/dL",
 }
-LAB_LOINC_OUT = {
-    "lvef_percent": ("10230-1", "Left ventricular Ejection fraction", "%"),
-    "qtcf_ms": ("76634-5", "Q-T interval corrected by Fridericia formula", "ms"),
-    "crcl_ml_min": ("2164-2", "Creatinine renal clearance", "mL/min"),
-    "hba1c_percent": ("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "%"),
-    "calcium_mg_dl": ("17861-6", "Calcium [Mass/volume] in Serum or Plasma", "mg/dL"),
-}
+#: Plausible range of each lab value: outside it the observation is ignored (reported).
 LAB_RANGES = {
     "lvef_percent": (0, 100),
     "qtcf_ms": (200, 800),
@@ -312,20 +302,8 @@ ANTI_HER2_RXNORM = {
 ANTI_HER2_WORDS = ("trastuzumab", "pertuzumab", "lapatinib", "neratinib", "tucatinib", "emtansine")
 
 
-#: Concomitant non-cancer drugs that matter for interactions (drug-identifiers.md Table B),
-#: by RxNorm ingredient code and by name.
-CONCOMITANT_RXNORM = {
-    "11289": "warfarin",
-    "8183": "phenytoin",
-    "4493": "fluoxetine",
-    "32937": "paroxetine",
-    "42347": "bupropion",
-    "6135": "ketoconazole",
-    "28031": "itraconazole",
-    "21212": "clarithromycin",
-    "9384": "rifampicin",
-    "2002": "carbamazepine",
-}
+#: Concomitant non-cancer drugs named in free text (Medication.code.text / display) -> the name
+#: given to the engine. Their RxNorm codes are in the mapping set (CONCOMITANT_RXNORM, a view).
 CONCOMITANT_WORDS = {
     "warfarin": "warfarin",
     "coumadin": "warfarin",
@@ -403,7 +381,39 @@ def _tables() -> dict:
     body_out = v.export_codes(site, category="body structure")
     from reasoner.terminology import enum_table
 
+    # LOINC codes of the observations carrying a patient property (receptors, biomarkers, ECOG, labs)
+    def loinc(prop, *predicates):
+        return v.codes(prop, "loinc", predicates or None)
+
+    labs = [f for f in FIELDS if f.group == "labs"]
+    lab_out = {}
+    for f in labs:
+        m = v.export_mapping(f.prop, "loinc")
+        if m is not None:
+            lab_out[f.key] = (m.code, m.label, LAB_UNITS[f.key])
+    meds = concomitant_medications()
     return {
+        "ER_STATUS": loinc(H2N.erStatus),
+        "ER_PERCENT": loinc(H2N.erPercent),
+        "PR_STATUS": loinc(H2N.prStatus),
+        "PR_PERCENT": loinc(H2N.prPercent),
+        "HER2_IHC": loinc(H2N.her2IhcScore),
+        "HER2_STATUS": loinc(H2N.her2Status),
+        "HER2_ISH": loinc(H2N.her2IshResult),
+        "KI67": loinc(H2N.ki67Percent),
+        "PDL1_22C3": loinc(H2N.pdl1Cps),
+        "PDL1_SP142": loinc(H2N.pdl1IcPercent),
+        "ECOG": loinc(H2N.ecog),
+        # lab LOINC code -> contract lab field; QTc read as QTcF: exact (Fridericia) or related (formula not stated)
+        "LAB_FIELDS": {code: f.key for f in labs for code in loinc(f.prop)},
+        "QTCF": loinc(H2N.qtcfMs, "exactMatch"),
+        "QTC_UNSPECIFIED": loinc(H2N.qtcfMs, "relatedMatch"),
+        # contract lab field -> (LOINC code, display, UCUM unit) written on export
+        "LAB_LOINC_OUT": lab_out,
+        # RxNorm ingredient -> concomitant medication (its rdfs:label in interactions.ttl)
+        "CONCOMITANT_RXNORM": {
+            code: meds[URIRef(m.subject)] for code, m in v.concept_codes(meds, "rxnorm").items()
+        },
         # SNOMED finding -> menopausal status (and the one code written on export)
         "MENOPAUSE": v.read_codes(meno),
         "MENOPAUSE_OUT": v.export_codes(meno),

@@ -1,0 +1,297 @@
+"""The codes of the receptor, biomarker, ECOG and lab observations and of the concomitant medications
+live in the mapping set (ontology/mappings/her2neg-codes.sssom.tsv), read through the one vocabulary:
+``reasoner/ingest/fhir/codes.py`` holds no literal table of them any more. Each moved code still maps
+a FHIR bundle to the same record field, and a code the vocabulary cannot resolve is not mapped (the
+resource is reported as ignored), as for any unknown code.
+
+The expected fields are those of the code's meaning in LOINC / RxNorm (the mapping set's
+object_label and source per row; docs/fhir-mapping.md), not the program's output."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from builders import LOINC, RXN, bundle, cc, med_statement, obs, patient
+
+from reasoner.ingest.fhir import bundle_to_record
+from reasoner.ingest.fhir import codes as C
+from reasoner.terminology import Vocabulary, set_default_vocabulary
+
+AS_OF = dt.date(2021, 3, 1)
+CODES_PY = Path(C.__file__)
+
+#: Names of the tables moved into the mapping set: codes.py must not define them as literals.
+MOVED = {
+    "ER_STATUS",
+    "ER_PERCENT",
+    "PR_STATUS",
+    "PR_PERCENT",
+    "HER2_IHC",
+    "HER2_STATUS",
+    "HER2_ISH",
+    "KI67",
+    "PDL1_22C3",
+    "PDL1_SP142",
+    "ECOG",
+    "LVEF",
+    "QTCF",
+    "QTC_UNSPECIFIED",
+    "CRCL",
+    "HBA1C",
+    "CALCIUM",
+    "LAB_FIELDS",
+    "LAB_LOINC_OUT",
+    "CONCOMITANT_RXNORM",
+}
+#: Literal code tables still in codes.py, to be moved next (staging, answer codes, genes, procedures,
+#: therapy context, mCODE structure codes). The list may only shrink: a new code table goes to the
+#: mapping set.
+NOT_YET_MOVED = {
+    "GENETIC_VARIANT",
+    "GENE_STUDIED",
+    "GENOMIC_SOURCE_CLASS",
+    "CLINICAL_SIGNIFICANCE",
+    "DISEASE_STATUS",
+    "DELIBERATELY_IGNORED_LOINC",
+    "POSITIVE",
+    "NEGATIVE",
+    "UNCERTAIN",
+    "IHC_ANSWERS",
+    "VARIANT_PRESENT",
+    "VARIANT_ABSENT",
+    "GERMLINE",
+    "SOMATIC",
+    "PATHOGENIC",
+    "NOT_PATHOGENIC",
+    "ECOG_ANSWERS",
+    "GENES",
+    "MENOPAUSE_IGNORED",
+    "BREAST_CANCER",
+    "SECONDARY_CANCER_GENERIC",
+    "STAGE_GROUP",
+    "CLINICAL_STAGE_GROUP",
+    "M_CATEGORY",
+    "T_CATEGORY",
+    "N_CATEGORY",
+    "STAGE_SNOMED",
+    "M_SNOMED",
+    "T_SNOMED",
+    "N_SNOMED",
+    "GRADE_LOINC",
+    "TUMOR_SIZE_LOINC",
+    "INTENT_SETTING",
+    "SETTING_INTENT_OUT",
+    "END_REASON_CODES",
+    "END_REASON_OUT",
+    "PROGRESSION_VALUES",
+    "EVIDENCE_BASIS",
+    "ANTI_HER2_RXNORM",
+    "BREAST_SURGERY",
+    "RADIOTHERAPY",
+    "MENOPAUSE_OBSERVABLE",
+    "REGIONAL_SECONDARY",
+}
+#: A LOINC code (or LOINC answer), or a SNOMED CT / RxNorm / HGNC identifier.
+_CODE = re.compile(r"^(LA)?\d{1,7}-\d$|^\d{3,18}$")
+
+
+def _literal_code_tables() -> dict[str, set[str]]:
+    """Module-level names of codes.py bound to a literal holding a clinical code -> those codes."""
+    tree = ast.parse(CODES_PY.read_text(encoding="utf-8"))
+    out: dict[str, set[str]] = {}
+    for node in tree.body:
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        value = getattr(node, "value", None)
+        if value is None:
+            continue
+        found = {
+            n.value
+            for n in ast.walk(value)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and _CODE.match(n.value)
+        }
+        for t in targets:
+            if isinstance(t, ast.Name) and found:
+                out[t.id] = found
+    return out
+
+
+def test_codes_py_has_no_literal_table_of_the_moved_codes():
+    tables = _literal_code_tables()
+    assert not MOVED & set(tables), "moved tables are views of the vocabulary, not literals"
+    assert set(tables) <= NOT_YET_MOVED, f"new literal code tables: {set(tables) - NOT_YET_MOVED}"
+    literal = set().union(*tables.values())
+    moved_codes = set(C.LAB_FIELDS) | set(C.CONCOMITANT_RXNORM)
+    for name in (
+        "ER_STATUS",
+        "ER_PERCENT",
+        "PR_STATUS",
+        "PR_PERCENT",
+        "HER2_IHC",
+        "HER2_STATUS",
+        "HER2_ISH",
+        "KI67",
+        "PDL1_22C3",
+        "PDL1_SP142",
+        "ECOG",
+    ):
+        moved_codes |= set(getattr(C, name))
+    assert not moved_codes & literal, moved_codes & literal
+
+
+def run(*resources):
+    return bundle_to_record(bundle(patient(), *resources), as_of=AS_OF, drugs=Vocabulary.default())
+
+
+# LOINC code -> (contract field, value sent, value expected); one per code moved
+LAB_CASES = [
+    ("10230-1", "lvef_percent", 55),  # Left ventricular Ejection fraction
+    ("18043-0", "lvef_percent", 55),  # LVEF by US
+    ("8806-2", "lvef_percent", 55),
+    ("8808-8", "lvef_percent", 55),
+    ("8810-4", "lvef_percent", 55),
+    ("8811-2", "lvef_percent", 55),
+    ("76634-5", "qtcf_ms", 440),  # QTc by Fridericia
+    ("8636-3", "qtcf_ms", 440),  # QTc, formula not stated: read as QTcF with a note
+    ("2164-2", "crcl_ml_min", 72),
+    ("35591-7", "crcl_ml_min", 72),  # Cockcroft-Gault
+    ("4548-4", "hba1c_percent", 6.1),
+    ("17856-6", "hba1c_percent", 6.1),
+    ("17861-6", "calcium_mg_dl", 9.5),
+    ("49765-1", "calcium_mg_dl", 9.5),
+]
+UNITS = {
+    "lvef_percent": "%",
+    "qtcf_ms": "ms",
+    "crcl_ml_min": "mL/min",
+    "hba1c_percent": "%",
+    "calcium_mg_dl": "mg/dL",
+}
+
+
+@pytest.mark.parametrize(("code", "field", "value"), LAB_CASES)
+def test_each_lab_code_maps_to_its_field(code, field, value):
+    result = run(obs("lab", cc(LOINC, code), {"valueQuantity": {"value": value, "unit": UNITS[field]}}))
+    assert result.record["labs"] == {field: value}
+    notes = [m.inferred for m in result.report.mapped if m.field == f"labs.{field}"]
+    assert any("formula not stated" in n for n in notes) == (code == "8636-3")
+
+
+def test_lab_codes_are_exactly_the_moved_ones():
+    assert {c for c, _, _ in LAB_CASES} == set(C.LAB_FIELDS)
+    # the code written on export: the exact LOINC code of each field
+    assert {f: out[0] for f, out in C.LAB_LOINC_OUT.items()} == {
+        "lvef_percent": "10230-1",
+        "qtcf_ms": "76634-5",
+        "crcl_ml_min": "2164-2",
+        "hba1c_percent": "4548-4",
+        "calcium_mg_dl": "17861-6",
+    }
+
+
+POS = {"valueCodeableConcept": cc(LOINC, "LA6576-8", "Positive")}
+# LOINC code -> (value sent, (group, field), value expected)
+MARKER_CASES = [
+    *[(c, POS, ("receptors", "er"), "positive") for c in ("85337-4", "40556-3", "16112-5")],
+    *[
+        (c, {"valueQuantity": {"value": 80, "unit": "%"}}, ("receptors", "er_percent"), 80)
+        for c in ("85329-1", "14228-1")
+    ],
+    *[(c, POS, ("receptors", "pr"), "positive") for c in ("85339-0", "40557-1", "16113-3")],
+    *[
+        (c, {"valueQuantity": {"value": 5, "unit": "%"}}, ("receptors", "pr_percent"), 5)
+        for c in ("85325-9", "14230-7")
+    ],
+    *[
+        (c, {"valueCodeableConcept": cc(LOINC, "LA11841-6", "1+")}, ("receptors", "her2_ihc"), "1+")
+        for c in ("85319-2", "18474-7")
+    ],
+    *[
+        (c, {"valueCodeableConcept": cc(LOINC, "LA6577-6", "Negative")}, ("receptors", "her2"), "negative")
+        for c in ("48676-1", "72383-3")
+    ],
+    *[
+        (c, {"valueString": "not amplified"}, ("receptors", "her2_ish"), "not_amplified")
+        for c in ("85318-4", "31150-6", "96893-3")
+    ],
+    ("85330-9", {"valueQuantity": {"value": 25, "unit": "%"}}, ("biomarkers", "ki67_percent"), 25),
+    *[
+        (c, {"valueQuantity": {"value": 12, "unit": "{CPS}"}}, ("biomarkers", "pdl1_cps"), 12)
+        for c in ("83052-1", "85147-7")
+    ],
+    *[
+        (c, {"valueQuantity": {"value": 1, "unit": "%"}}, ("biomarkers", "pdl1_ic_percent"), 1)
+        for c in ("83057-0", "85149-3")
+    ],
+    ("89247-1", {"valueInteger": 1}, ("", "ecog"), 1),
+]
+
+
+@pytest.mark.parametrize(("code", "value", "where", "expected"), MARKER_CASES)
+def test_each_receptor_and_biomarker_code_maps_to_its_field(code, value, where, expected):
+    rec = run(obs("m", cc(LOINC, code), value)).record
+    group, field = where
+    got = rec.get(field) if not group else rec.get(group, {}).get(field)
+    assert got == expected, rec
+
+
+# RxNorm ingredient -> the concomitant medication named to the engine (interactions.ttl label)
+MED_CASES = [
+    ("11289", "warfarin"),
+    ("8183", "phenytoin"),
+    ("4493", "fluoxetine"),
+    ("32937", "paroxetine"),
+    ("42347", "bupropion"),
+    ("6135", "ketoconazole"),
+    ("28031", "itraconazole"),
+    ("21212", "clarithromycin"),
+    ("9384", "rifampicin"),
+    ("2002", "carbamazepine"),
+]
+
+
+@pytest.mark.parametrize(("code", "name"), MED_CASES)
+def test_each_concomitant_medication_code_maps_to_its_name(code, name):
+    # coded only (no display, no text): the code alone must resolve
+    rec = run(med_statement("m", cc(RXN, code), status="active")).record
+    assert rec["medications"] == [name]
+
+
+def test_medication_codes_are_exactly_the_moved_ones():
+    assert dict(MED_CASES) == C.CONCOMITANT_RXNORM
+
+
+@pytest.fixture
+def vocabulary_without_loinc_and_rxnorm_rows():
+    full = Vocabulary.default()
+    kept = tuple(m for m in full.mappings if m.system not in ("loinc", "rxnorm") or full.label(m.subject))
+    drugs = {name: full.iri(name) for name in full.names}
+    codes = [(s, c, n) for (s, c), n in full.by_code.items()]
+    set_default_vocabulary(Vocabulary(drugs, full.synonyms, codes, kept))
+    C._tables.cache_clear()
+    yield
+    set_default_vocabulary(None)
+    C._tables.cache_clear()
+
+
+def test_a_code_the_vocabulary_cannot_resolve_is_not_mapped(vocabulary_without_loinc_and_rxnorm_rows):
+    result = run(
+        obs("lvef", cc(LOINC, "10230-1"), {"valueQuantity": {"value": 55, "unit": "%"}}),
+        obs("er", cc(LOINC, "85337-4"), POS),
+        med_statement("w", cc(RXN, "11289"), status="active"),
+    )
+    assert "labs" not in result.record and "receptors" not in result.record
+    assert "medications" not in result.record
+    ignored = {i.reason for i in result.report.ignored}
+    assert any("10230-1" in r and "not mapped" in r for r in ignored), ignored
+    assert any("85337-4" in r and "not mapped" in r for r in ignored), ignored
+    assert any("11289" in r for r in ignored), ignored
