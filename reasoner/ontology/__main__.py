@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("hermit", help="run HermiT (the default)")
     qc = sub.add_parser("qc", help="run the QC queries")
     qc.add_argument("names", nargs="*", help="query stems (default: all)")
-    qc.add_argument("--engine", choices=("rdflib", "oxigraph"), default="oxigraph")
+    qc.add_argument("--engine", "--backend", dest="engine", default="oxigraph",
+                    help="oxigraph (default), rdflib, or the URL of a SPARQL 1.1 endpoint holding the "
+                    "knowledge base in the graph urn:her2neg:kb")
     sub.add_parser("profile", help="OWL 2 DL profile check with the OWL API (each module alone and the whole)")
     release = sub.add_parser("release", help="write the merged, reasoned her2neg.owl (RDF/XML)")
     release.add_argument("--out", default="dist", help="output folder (default: dist)")

@@ -1,7 +1,10 @@
 """Quality control of the knowledge base: the SPARQL files of ``queries/qc/``, ROBOT-report style.
 
 Every QC query returns ``?entity ?property ?value ?message``; zero rows means the check passes.
-The same file runs on rdflib and on pyoxigraph and must give the same rows on both.
+The queries run through the backend factory (:func:`reasoner.query.backends.get_backend`), like the
+knowledge base and validation: ``"oxigraph"`` (embedded), ``"rdflib"`` (in memory) or the URL of a
+SPARQL 1.1 endpoint that holds the knowledge base in the graph ``urn:her2neg:kb``. The same file must
+give the same rows on every backend.
 """
 
 from __future__ import annotations
@@ -9,17 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import rdflib
 
-from reasoner.errors import QueryError
-from reasoner.ontology.merged import load_merged_graph
+from reasoner.errors import BackendError, QueryError
+from reasoner.query.backends import QueryBackend, get_backend
 from reasoner.resources import module_paths, queries_dir
 
-__all__ = ["QCRow", "Engine", "qc_queries", "run_qc", "oxigraph_store"]
+__all__ = ["QCRow", "Engine", "qc_queries", "qc_backend", "run_qc", "oxigraph_store"]
 
-Engine = Literal["rdflib", "oxigraph"]
+#: A backend spec of :func:`reasoner.query.backends.get_backend`: "oxigraph", "rdflib" or an endpoint URL.
+Engine = str
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -61,36 +64,28 @@ def _from_rdflib(term: rdflib.term.Node | None) -> str:
     return str(term)
 
 
-def _from_oxigraph(term) -> str:
-    import pyoxigraph as ox
-
-    if term is None:
-        return ""
-    if isinstance(term, ox.Literal):
-        return _literal(term.value, term.language, term.datatype.value if term.datatype else None)
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    return term.value
+@lru_cache(maxsize=4)
+def _backend(spec: str, paths: tuple[Path, ...], stamps: tuple[int, ...]) -> QueryBackend:
+    return get_backend(spec, paths)
 
 
-@lru_cache(maxsize=2)
-def _store(paths: tuple[Path, ...], stamps: tuple[int, ...]):
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    for path in paths:
-        store.load(path=str(path), format=ox.RdfFormat.TURTLE)
-    return store
+def qc_backend(engine: Engine = "oxigraph", *, allow_missing: bool = False) -> QueryBackend:
+    """The backend QC runs on, with the merged knowledge base loaded (embedded stores are cached
+    per set of module files and their modification times; an endpoint must already hold it)."""
+    paths = tuple(module_paths(allow_missing=allow_missing))
+    if engine.startswith(("http://", "https://")):
+        return get_backend(engine)
+    return _backend(engine, paths, tuple(p.stat().st_mtime_ns for p in paths))
 
 
 def oxigraph_store(*, allow_missing: bool = False):
     """The merged knowledge base in an in-memory pyoxigraph store (default graph), cached."""
-    paths = tuple(module_paths(allow_missing=allow_missing))
-    return _store(paths, tuple(p.stat().st_mtime_ns for p in paths))
+    return qc_backend("oxigraph", allow_missing=allow_missing).store
 
 
 def run_qc(query: Path | str, *, engine: Engine = "rdflib", allow_missing: bool = False) -> list[QCRow]:
-    """Run one QC query (a path, or the stem of a file in ``queries/qc/``) over the merged KB."""
+    """Run one QC query (a path, or the stem of a file in ``queries/qc/``) over the merged KB, on the
+    backend ``engine`` ("oxigraph", "rdflib" or a SPARQL endpoint URL; a bad one is a UsageError)."""
     path = Path(query) if isinstance(query, Path) or str(query).endswith(".rq") else None
     if path is None:
         path = queries_dir() / "qc" / f"{query}.rq"
@@ -98,39 +93,18 @@ def run_qc(query: Path | str, *, engine: Engine = "rdflib", allow_missing: bool 
         known = ", ".join(p.stem for p in qc_queries())
         raise QueryError(f"no QC query {query!s}", where=str(path), hint=f"known: {known}")
     text = path.read_text(encoding="utf-8")
-    rows: list[QCRow] = []
-    if engine == "rdflib":
-        graph = load_merged_graph(allow_missing=allow_missing)
-        try:
-            result = graph.query(text)
-        except Exception as exc:  # pyparsing and rdflib raise many types
-            raise QueryError(f"rdflib cannot run the query: {exc}", where=str(path)) from exc
-        for row in result:
-            entity, prop, value, message = (row[i] for i in range(4))
-            rows.append(
-                QCRow(
-                    _from_rdflib(entity),
-                    _from_rdflib(prop),
-                    _from_rdflib(value),
-                    str(message) if message is not None else "",
-                )
-            )
-    elif engine == "oxigraph":
-        store = oxigraph_store(allow_missing=allow_missing)
-        try:
-            result = store.query(text)
-        except (SyntaxError, OSError) as exc:
-            raise QueryError(f"pyoxigraph cannot run the query: {exc}", where=str(path)) from exc
-        for solution in result:
-            entity, prop, value, message = (solution[i] for i in range(4))
-            rows.append(
-                QCRow(
-                    _from_oxigraph(entity),
-                    _from_oxigraph(prop),
-                    _from_oxigraph(value),
-                    message.value if message is not None else "",
-                )
-            )
-    else:
-        raise QueryError(f"unknown engine {engine!r}", hint="use 'rdflib' or 'oxigraph'")
+    backend = qc_backend(engine, allow_missing=allow_missing)
+    try:
+        result = backend.select_terms(text)
+    except BackendError as exc:
+        raise QueryError(f"{backend.name} cannot run the query: {exc}", where=str(path)) from exc
+    rows = [
+        QCRow(
+            _from_rdflib(row.get("entity")),
+            _from_rdflib(row.get("property")),
+            _from_rdflib(row.get("value")),
+            str(row["message"]) if row.get("message") is not None else "",
+        )
+        for row in result
+    ]
     return sorted(set(rows))

@@ -17,10 +17,18 @@ import rdflib
 from rdflib.term import BNode, Literal, URIRef
 
 from reasoner.errors import BackendError
-from reasoner.query.terms import XSD, Row, _py, check_bindings  # noqa: F401 - Row, XSD, check_bindings: re-exported
+from reasoner.query.terms import (  # noqa: F401 - Row, TermRow, XSD, check_bindings: re-exported
+    XSD,
+    Row,
+    TermRow,
+    _py,
+    check_bindings,
+    term_from_ox,
+)
 from reasoner.vocab import KB_GRAPH
 
-__all__ = ["QueryBackend", "OxigraphBackend", "RdflibBackend", "Row", "get_backend", "to_ox_term", "check_bindings"]
+__all__ = ["QueryBackend", "OxigraphBackend", "RdflibBackend", "Row", "TermRow", "get_backend", "to_ox_term",
+           "check_bindings"]
 
 @runtime_checkable
 class QueryBackend(Protocol):
@@ -37,6 +45,10 @@ class QueryBackend(Protocol):
     def select(self, query: str, *, graphs: list[str] | None = None,
                bindings: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a SELECT over the knowledge base plus the given patient graphs."""
+
+    def select_terms(self, query: str, *, graphs: list[str] | None = None) -> list[TermRow]:
+        """The same SELECT, with its values as rdflib terms (IRI, blank node, literal with its datatype
+        or language), not Python values: for reports that must show terms as they are (QC)."""
 
 
 def to_ox_term(term: Any) -> Any:
@@ -162,6 +174,15 @@ class OxigraphBackend:
 
         return [dict(zip(names, map(value, s), strict=True)) for s in solutions]
 
+    def select_terms(self, query: str, *, graphs: list[str] | None = None) -> list[TermRow]:
+        default: list[Any] = [ox.DefaultGraph()] + [ox.NamedNode(g) for g in graphs or []]
+        try:
+            solutions = self.store.query(query, default_graph=default)
+        except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
+            raise BackendError(f"oxigraph could not run the query: {exc}") from exc
+        names = [v.value for v in solutions.variables]
+        return [dict(zip(names, map(term_from_ox, s), strict=True)) for s in solutions]
+
 
 class RdflibBackend:
     """The smallest setup: an rdflib Dataset in memory (slow; for tests and small data).
@@ -199,6 +220,16 @@ class RdflibBackend:
                 result = self.dataset.query(query, initBindings=init)
                 names = [str(v) for v in result.vars]
                 return [{n: _from_rdflib(row[n]) for n in names} for row in result]
+            except Exception as exc:  # rdflib raises many kinds of parse/evaluation errors
+                raise BackendError(f"rdflib could not run the query: {exc}") from exc
+
+    def select_terms(self, query: str, *, graphs: list[str] | None = None) -> list[TermRow]:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Dataset.default_context is deprecated")
+            try:
+                result = self.dataset.query(query)
+                names = [str(v) for v in result.vars]
+                return [{n: row[n] for n in names} for row in result]
             except Exception as exc:  # rdflib raises many kinds of parse/evaluation errors
                 raise BackendError(f"rdflib could not run the query: {exc}") from exc
 

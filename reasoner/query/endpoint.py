@@ -28,7 +28,7 @@ from typing import Any
 from rdflib.term import BNode, Literal, URIRef
 
 from reasoner.errors import BackendError
-from reasoner.query.terms import XSD, Row, _py, check_bindings
+from reasoner.query.terms import XSD, Row, TermRow, _py, check_bindings, term_from_json
 from reasoner.vocab import KB_GRAPH
 
 __all__ = ["SparqlEndpointBackend", "KB_GRAPH"]
@@ -124,6 +124,10 @@ class SparqlEndpointBackend:
             names = list(bindings)
             values = " ".join(_term(bindings[n]) for n in names)
             query = f"{query.rstrip()}\nVALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}\n"
+        return self._convert(self._select_json(query, graphs), _from_json)
+
+    def _select_json(self, query: str, graphs: list[str] | None) -> list[dict[str, Any]]:
+        """The SELECT's bindings as SPARQL JSON cells (variable -> cell, None when unbound)."""
         params = [("query", query), ("default-graph-uri", self.kb_graph)]
         params += [("default-graph-uri", g) for g in graphs or []]
         body = urllib.parse.urlencode(params).encode("utf-8")
@@ -132,10 +136,19 @@ class SparqlEndpointBackend:
         try:
             data = json.loads(raw)
             names = data["head"].get("vars", [])
-            return [{n: _from_json(b.get(n)) for n in names} for b in data["results"]["bindings"]]
-        except (ValueError, KeyError, TypeError) as exc:
+            return [{n: b.get(n) for n in names} for b in data["results"]["bindings"]]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BackendError(f"the SPARQL endpoint did not return SPARQL JSON results: {exc}",
                                where=self.query_url) from None
+
+    def select_terms(self, query: str, *, graphs: list[str] | None = None) -> list[TermRow]:
+        return self._convert(self._select_json(query, graphs), term_from_json)
+
+    def _convert(self, rows: list[dict[str, Any]], convert: Any) -> list[Any]:
+        try:
+            return [{n: convert(cell) for n, cell in row.items()} for row in rows]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise BackendError(f"the SPARQL endpoint returned a malformed term: {exc}", where=self.query_url) from None
 
     # -- loading the knowledge base -------------------------------------------------------------
 

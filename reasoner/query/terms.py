@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from rdflib.term import URIRef
+from rdflib.term import BNode, Literal, Node, URIRef
 
-__all__ = ["Row", "XSD", "check_bindings"]
+__all__ = ["Row", "TermRow", "XSD", "check_bindings", "term_from_json", "term_from_ox"]
 
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
@@ -55,3 +55,44 @@ def _py(value: str, datatype: str | None, language: str | None) -> Any:
         except ValueError:
             return value
     return value
+
+
+#: A row of RDF terms (variable -> rdflib term, None when unbound): what a term-preserving select
+#: returns (QC reports, which must tell an IRI from a string and keep datatypes and languages).
+TermRow = dict[str, Node | None]
+
+
+def _literal(value: str, datatype: str | None, language: str | None) -> Literal:
+    if language:
+        return Literal(value, lang=language)
+    if datatype and datatype != XSD + "string":
+        return Literal(value, datatype=URIRef(datatype))
+    return Literal(value)
+
+
+def term_from_ox(term: Any) -> Node | None:
+    """A pyoxigraph term as the equal rdflib term (the lexical form of a literal is kept)."""
+    if term is None:
+        return None
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return URIRef(term.value)
+    if kind == "BlankNode":
+        return BNode(term.value)
+    if kind == "Literal":
+        return _literal(term.value, term.datatype.value if term.datatype else None, term.language)
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def term_from_json(cell: Mapping[str, Any] | None) -> Node | None:
+    """A term of SPARQL 1.1 Query Results JSON (``{"type": ..., "value": ...}``) as an rdflib term."""
+    if cell is None:
+        return None
+    kind = cell.get("type")
+    if kind == "uri":
+        return URIRef(cell["value"])
+    if kind == "bnode":
+        return BNode(cell["value"])
+    if kind in ("literal", "typed-literal"):
+        return _literal(cell["value"], cell.get("datatype"), cell.get("xml:lang"))
+    raise ValueError(f"not a SPARQL JSON term: {cell!r}")
