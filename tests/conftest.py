@@ -12,6 +12,28 @@ def kb():
     return reasoner.KnowledgeBase.load()
 
 
+@pytest.fixture(scope="module")
+def start_endpoint(kb, tmp_path_factory):
+    """Start the project's hardened Oxigraph endpoint (127.0.0.1, a free port) on a store holding the
+    knowledge base (graph urn:her2neg:kb) and ``records``; returns its query URL. Every endpoint
+    started is stopped at the end of the module."""
+    from reasoner.serve import export_store, free_port, start_server
+
+    procs = []
+
+    def start(records=(), name: str = "endpoint") -> str:
+        store = tmp_path_factory.mktemp(name) / "store"
+        export_store(store, list(records), kb=kb)
+        port = free_port()
+        procs.append(start_server(store, port=port))
+        return f"http://127.0.0.1:{port}/query"
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def blocked_drugs(kb):
     """The drugs a record contraindicates: what the knowledge base blocks, plus the independent

@@ -10,7 +10,6 @@ import pytest
 
 from reasoner.errors import UsageError
 from reasoner.ontology.qc import qc_queries, run_qc
-from reasoner.serve import export_store, free_port, start_server
 
 #: A probe in the QC report shape that returns rows: IRIs (rdf:type), a plain string (rdfs:label),
 #: a language-tagged literal (skos:definition @en) and a typed literal (h2n:currentTo xsd:date).
@@ -29,16 +28,8 @@ H2N = "https://w3id.org/her2neg/kb/"
 
 
 @pytest.fixture(scope="module")
-def endpoint(kb, tmp_path_factory):
-    store = tmp_path_factory.mktemp("qc-endpoint") / "store"
-    export_store(store, [], kb=kb)  # the knowledge base in the graph urn:her2neg:kb, no patients
-    port = free_port()
-    proc = start_server(store, port=port)
-    try:
-        yield f"http://127.0.0.1:{port}/query"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def endpoint(start_endpoint):
+    return start_endpoint((), "qc-endpoint")  # the knowledge base in the graph urn:her2neg:kb, no patients
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 
 from reasoner.cli import app
 from reasoner.query.catalog import catalog
-from reasoner.serve import export_store, free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "patients" / "hr-first-line-postmenopausal.json"
@@ -36,17 +35,9 @@ def test_sparqlwrapper_reads_every_query_as_a_select(name):
 
 
 @pytest.fixture(scope="module")
-def server(kb, tmp_path_factory):
+def server(start_endpoint):
     records = [json.loads(p.read_text()) for p in sorted((ROOT / "examples" / "patients").glob("*.json"))]
-    store = tmp_path_factory.mktemp("clients") / "store"
-    export_store(store, records, kb=kb)
-    port = free_port()
-    proc = start_server(store, port=port)
-    try:
-        yield f"http://127.0.0.1:{port}/query"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    return start_endpoint(records, "clients")
 
 
 def _rows(url: str, text: str, method: str) -> list[str]:
