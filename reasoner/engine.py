@@ -202,11 +202,15 @@ class Engine:
 
     # -- step 5: SPARQL over the batch -----------------------------------------------------------
 
-    def _query_batch(self, prepared: Sequence[_Prepared], graphs: dict[str, Any]) -> dict[str, dict[str, list]]:
+    def _query_batch(self, prepared: Sequence[_Prepared], graphs: dict[str, Any], *,
+                     for_assembly: bool = False) -> dict[str, dict[str, list]]:
+        """The rows of every query for each patient. ``for_assembly``: only what result assembly
+        reads (the fast path then leaves out the criterion-status rows, giving them grouped by rule)."""
         if self._compiled is not None:
             return {
                 p.iri: self._compiled.all_rows(
-                    p.iri, list(graphs[p.iri]) + list(inferred_triples(_uri(p.iri), p.inference)))
+                    p.iri, list(graphs[p.iri]) + list(inferred_triples(_uri(p.iri), p.inference)),
+                    criterion_rows=not for_assembly)
                 for p in prepared
             }
         return self._query_batch_sparql(prepared, graphs)
@@ -311,7 +315,7 @@ class Engine:
             if not batch:
                 continue
             graphs = {p.iri: self._patient_triples(p) for p in batch}
-            rows = self._query_batch(batch, graphs)
+            rows = self._query_batch(batch, graphs, for_assembly=True)
             for p in batch:
                 results[id(p)] = self._assembler.assemble(p, rows.get(p.iri, {}), jurisdiction)
         out = []

@@ -23,7 +23,7 @@ from reasoner.errors import KnowledgeBaseError
 from reasoner.query.catalog import get_query
 from reasoner.vocab import H2N, local_name
 
-__all__ = ["CompiledKnowledge", "PatientFacts", "compile_knowledge"]
+__all__ = ["STATUSES_BY_RULE", "CompiledKnowledge", "PatientFacts", "compile_knowledge"]
 
 HAS_STATE = str(H2N.hasState)
 UNKNOWN_FACET = str(H2N.unknownFacet)
@@ -31,6 +31,8 @@ EFFECTIVE_SETTING = str(H2N.effectiveSetting)
 CURATIVE_EXPOSURE = str(H2N.curativeExposure)
 CURATIVE_CLASS = str(H2N.curativeDrugClass)
 DAYS_TO_RELAPSE = str(H2N.daysToRelapse)
+HAS_CONDITION = str(H2N.hasCondition)
+CONCOMITANT = str(H2N.concomitantMedication)
 
 _BOUNDS = {"minInclusive": "minI", "minExclusive": "minE", "maxInclusive": "maxI", "maxExclusive": "maxE"}
 
@@ -105,6 +107,10 @@ class PatientFacts:
     def values(self, prop: str) -> list[Any]:
         return self.edges.get(prop, [])
 
+
+#: The key under which :meth:`CompiledKnowledge.all_rows` also gives the criterion-status rows
+#: grouped by rule (what result assembly reads; not a query of its own).
+STATUSES_BY_RULE = "criterion-status-by-rule"
 
 #: The warnings each query of queries/warnings/ gives (its VALUES clause), by query name.
 WARNING_OF_QUERY = {
@@ -242,6 +248,13 @@ class CompiledKnowledge:
 
         for rule in self.rules.values():
             rule["criteria"] = tuple(sorted(rule["criteria"]))
+        # the rules by (setting, subtype) of their scope, for rules_in_scope
+        self._rule_order = {iri: i for i, iri in enumerate(self.rules)}
+        self._by_scope: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for iri, rule in self.rules.items():
+            for setting in rule["settings"]:
+                for subtype in rule["subtypes"]:
+                    self._by_scope[setting, subtype].append(iri)
         needs = {"StateCriterion": lambda c: c.states, "NumericCriterion": lambda c: c.quantity,
                  "ExposureCriterion": lambda c: c.exposure_property and (c.drugs or c.classes),
                  "IntervalCriterion": lambda c: c.classes and c.bounds,
@@ -251,6 +264,7 @@ class CompiledKnowledge:
                 raise KnowledgeBaseError(f"{c.kind} {c_iri} lacks what its kind needs: the fast path cannot evaluate it")
         for c in self.criteria.values():
             c.facets = {self.state_facet[s] for s in c.states if s in self.state_facet}
+        self._index_criteria()
 
         class_members: dict[str, set[str]] = defaultdict(set)
         for drug, classes in self.drug_classes.items():
@@ -285,81 +299,177 @@ class CompiledKnowledge:
                 ci.quantity = value
             elif prop in _BOUNDS:
                 ci.bounds[_BOUNDS[prop]] = value
+        # The contraindications by what triggers them, so that a patient is matched against the few
+        # that can apply, not all of them (rows in the order of self.contraindications, as before).
+        self._ci_order = {iri: i for i, iri in enumerate(self.contraindications)}
+        self._ci_by_trigger: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self._ci_by_quantity: dict[str, list[str]] = defaultdict(list)
+        for ci_iri, ci in self.contraindications.items():
+            for kind, values in (("condition", ci.conditions), ("state", ci.states), ("medication", ci.medications)):
+                for value in values:
+                    self._ci_by_trigger[kind, value].append(ci_iri)
+            if ci.quantity:
+                self._ci_by_quantity[ci.quantity].append(ci_iri)
+        self._sorted_drugs = {iri: tuple(sorted(ci.drugs)) for iri, ci in self.contraindications.items()}
 
     # -- the queries ------------------------------------------------------------------------------
 
     def rules_in_scope(self, p: PatientFacts) -> list[dict]:
         """queries/eligibility/rules-in-scope.rq"""
-        settings = set(p.values(EFFECTIVE_SETTING))
         states = set(p.values(HAS_STATE))
-        return [
-            {"patient": p.iri, "rule": iri, "kind": rule["kind"]}
-            for iri, rule in self.rules.items()
-            if rule["settings"] & settings and rule["subtypes"] & states
-        ]
+        found = {iri for setting in set(p.values(EFFECTIVE_SETTING)) for state in states
+                 for iri in self._by_scope.get((setting, state), ())}
+        return [{"patient": p.iri, "rule": iri, "kind": self.rules[iri]["kind"]}
+                for iri in sorted(found, key=self._rule_order.__getitem__)]
 
     def criterion_status(self, p: PatientFacts, scopes: list[dict] | None = None) -> list[dict]:
         """queries/eligibility/criterion-status.rq"""
-        states = set(p.values(HAS_STATE))
-        unknown = set(p.values(UNKNOWN_FACET))
-        rows = []
+        by_rule = self.statuses_by_rule(p, scopes)
+        return [{"patient": p.iri, "rule": rule, "criterion": c_iri, "status": status}
+                for rule, statuses in by_rule.items() for c_iri, status in statuses]
+
+    def statuses_by_rule(self, p: PatientFacts, scopes: list[dict] | None = None) -> dict[str, tuple]:
+        """The rows of :meth:`criterion_status` grouped by rule: ``{rule: ((criterion, status), ...)}``,
+        criteria in a fixed order; each criterion is evaluated once per patient, however many rules
+        hold it."""
+        touched = self._touched(p)
+        default = self._default_status
+        states = unknown = None
+        status_of: dict[str, tuple[str, str]] = {}
+        out: dict[str, tuple] = {}
         for scope in self.rules_in_scope(p) if scopes is None else scopes:
+            pairs = []
             for c_iri in self.rules[scope["rule"]]["criteria"]:
-                c = self.criteria[c_iri]
-                hit, unk = 0, 0
-                if c.kind == "StateCriterion":
-                    hit = int(bool(c.states & states))
-                    unk = int(bool(c.facets & unknown))
-                elif c.kind == "NumericCriterion":
-                    values = [v for v in p.values(c.quantity or "") if _is_number(v)]
-                    unk = int(not values)
-                    hit = int(any(_within(float(v), c.bounds) for v in values))
-                elif c.kind == "ExposureCriterion":
-                    for drug in p.values(c.exposure_property or ""):
-                        if drug in c.drugs or self.drug_classes.get(drug, set()) & c.classes:
-                            hit = 1
-                            break
-                elif c.kind == "IntervalCriterion":
-                    for exposure in p.curative.values():
-                        if not set(exposure.get(CURATIVE_CLASS, ())) & c.classes:
-                            continue
-                        days = [v for v in exposure.get(DAYS_TO_RELAPSE, ()) if _is_number(v)]
-                        if not days:
-                            unk = 1
-                        elif any(_within(float(v), c.bounds) for v in days):
-                            hit = 1
-                elif c.kind == "UnknownFacetCriterion":
-                    hit = int(c.facet in unknown)
-                else:  # pragma: no cover - refused when the knowledge is compiled
-                    raise KnowledgeBaseError(f"criterion {c_iri} of kind {c.kind} cannot be evaluated")
-                if hit:
-                    status = "not_met" if c.negated else "met"
-                elif unk:
-                    status = "unknown"
-                else:
-                    status = "met" if c.negated else "not_met"
-                rows.append({"patient": p.iri, "rule": scope["rule"], "criterion": c_iri, "status": status})
-        return rows
+                pair = status_of.get(c_iri)
+                if pair is None:
+                    status = touched.get(c_iri) or default[c_iri]
+                    if status is None:  # evaluated each time (interval criteria)
+                        if states is None:
+                            states, unknown = set(p.values(HAS_STATE)), set(p.values(UNKNOWN_FACET))
+                        status = self._status(c_iri, p, states, unknown)
+                    pair = status_of[c_iri] = (c_iri, status)
+                pairs.append(pair)
+            out[scope["rule"]] = tuple(pairs)
+        return out
+
+    def statuses_by_rule_reference(self, p: PatientFacts, scopes: list[dict] | None = None) -> dict[str, tuple]:
+        """:meth:`statuses_by_rule` criterion by criterion (:meth:`_status`), for the tests."""
+        states, unknown = set(p.values(HAS_STATE)), set(p.values(UNKNOWN_FACET))
+        return {scope["rule"]: tuple((c, self._status(c, p, states, unknown)) for c in self.rules[scope["rule"]]["criteria"])
+                for scope in (self.rules_in_scope(p) if scopes is None else scopes)}
+
+    def _index_criteria(self) -> None:
+        """Each criterion's status when nothing of the patient touches it, and the criteria each
+        patient fact touches: a patient is then evaluated from her facts (a few dozen) instead of
+        criterion by criterion. Same statuses as :meth:`_status`, which defines them (a test holds the
+        two equal)."""
+        hit = {i: ("not_met" if c.negated else "met") for i, c in self.criteria.items()}
+        miss = {i: ("met" if c.negated else "not_met") for i, c in self.criteria.items()}
+        self._hit_status = hit
+        #: the status of a criterion no fact of the patient touches (None: evaluated each time)
+        self._default_status: dict[str, str | None] = {
+            i: "unknown" if c.kind == "NumericCriterion" else None if c.kind == "IntervalCriterion" else miss[i]
+            for i, c in self.criteria.items()}
+        self._by_state: dict[str, list[str]] = defaultdict(list)  # state -> state criteria it meets
+        self._by_state_facet: dict[str, list[str]] = defaultdict(list)  # unknown facet -> state criteria
+        self._by_unknown_facet: dict[str, list[str]] = defaultdict(list)  # unknown facet -> facet criteria
+        self._by_exposure: dict[tuple[str, str], list[str]] = defaultdict(list)  # (property, drug or class)
+        self._by_quantity: dict[str, list[str]] = defaultdict(list)
+        for i, c in self.criteria.items():
+            if c.kind == "StateCriterion":
+                for state in c.states:
+                    self._by_state[state].append(i)
+                for facet in c.facets:
+                    self._by_state_facet[facet].append(i)
+            elif c.kind == "UnknownFacetCriterion" and c.facet:
+                self._by_unknown_facet[c.facet].append(i)
+            elif c.kind == "ExposureCriterion" and c.exposure_property:
+                for target in c.drugs | c.classes:
+                    self._by_exposure[c.exposure_property, target].append(i)
+            elif c.kind == "NumericCriterion" and c.quantity:
+                self._by_quantity[c.quantity].append(i)
+        self._exposure_properties = sorted({prop for prop, _ in self._by_exposure})
+
+    def _touched(self, p: PatientFacts) -> dict[str, str]:
+        """The status of every criterion some fact of the patient touches (see :meth:`_index_criteria`)."""
+        hit = self._hit_status
+        out: dict[str, str] = {}
+        for state in set(p.values(HAS_STATE)):
+            for i in self._by_state.get(state, ()):
+                out[i] = hit[i]
+        for facet in set(p.values(UNKNOWN_FACET)):
+            for i in self._by_state_facet.get(facet, ()):
+                out.setdefault(i, "unknown")  # a state that holds wins over an unknown facet
+            for i in self._by_unknown_facet.get(facet, ()):
+                out[i] = hit[i]
+        for prop in self._exposure_properties:
+            for drug in p.values(prop):
+                for target in (drug, *self.drug_classes.get(drug, ())):
+                    for i in self._by_exposure.get((prop, target), ()):
+                        out[i] = hit[i]
+        for quantity, criteria in self._by_quantity.items():
+            values = [float(v) for v in p.values(quantity) if _is_number(v)]
+            if values:
+                for i in criteria:
+                    bounds = self.criteria[i].bounds
+                    out[i] = hit[i] if any(_within(v, bounds) for v in values) else \
+                        ("met" if self.criteria[i].negated else "not_met")
+        return out
+
+    def _status(self, c_iri: str, p: PatientFacts, states: set[str], unknown: set[str]) -> str:
+        c = self.criteria[c_iri]
+        hit, unk = 0, 0
+        if c.kind == "StateCriterion":
+            hit = int(bool(c.states & states))
+            unk = int(bool(c.facets & unknown))
+        elif c.kind == "NumericCriterion":
+            values = [v for v in p.values(c.quantity or "") if _is_number(v)]
+            unk = int(not values)
+            hit = int(any(_within(float(v), c.bounds) for v in values))
+        elif c.kind == "ExposureCriterion":
+            for drug in p.values(c.exposure_property or ""):
+                if drug in c.drugs or self.drug_classes.get(drug, set()) & c.classes:
+                    hit = 1
+                    break
+        elif c.kind == "IntervalCriterion":
+            for exposure in p.curative.values():
+                if not set(exposure.get(CURATIVE_CLASS, ())) & c.classes:
+                    continue
+                days = [v for v in exposure.get(DAYS_TO_RELAPSE, ()) if _is_number(v)]
+                if not days:
+                    unk = 1
+                elif any(_within(float(v), c.bounds) for v in days):
+                    hit = 1
+        elif c.kind == "UnknownFacetCriterion":
+            hit = int(c.facet in unknown)
+        else:  # pragma: no cover - refused when the knowledge is compiled
+            raise KnowledgeBaseError(f"criterion {c_iri} of kind {c.kind} cannot be evaluated")
+        if hit:
+            return "not_met" if c.negated else "met"
+        if unk:
+            return "unknown"
+        return "met" if c.negated else "not_met"
 
     def contraindicated_drugs(self, p: PatientFacts) -> list[dict]:
         """queries/eligibility/contraindicated-drugs.rq"""
-        conditions = set(p.values(str(H2N.hasCondition)))
-        states = set(p.values(str(H2N.hasState)))
-        medications = set(p.values(str(H2N.concomitantMedication)))
+        hits: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+        index = self._ci_by_trigger
+        for kind, prop in (("condition", HAS_CONDITION), ("state", HAS_STATE), ("medication", CONCOMITANT)):
+            for value in set(p.values(prop)):
+                for ci_iri in index.get((kind, value), ()):
+                    hits[ci_iri].append((value, None))
+        for quantity, ci_iris in self._ci_by_quantity.items():
+            values = [v for v in p.values(quantity) if _is_number(v)]
+            for ci_iri in ci_iris if values else ():
+                bounds = self.contraindications[ci_iri].bounds
+                hits[ci_iri] += [(quantity, v) for v in values if _within(float(v), bounds)]
         rows = []
-        for ci_iri, ci in self.contraindications.items():
-            triggers: list[tuple[str, Any]] = []
-            triggers += [(t, None) for t in ci.conditions & conditions]
-            triggers += [(t, None) for t in ci.states & states]
-            triggers += [(t, None) for t in ci.medications & medications]
-            if ci.quantity:
-                triggers += [(ci.quantity, v) for v in p.values(ci.quantity)
-                             if _is_number(v) and _within(float(v), ci.bounds)]
-            for trigger, value in triggers:
-                for drug in ci.drugs:
-                    rows.append({"patient": p.iri, "drug": drug, "contraindication": ci_iri,
-                                 "action": ci.action, "trigger": trigger,
-                                 "value": _number(value)})
+        for ci_iri in sorted(hits, key=self._ci_order.__getitem__):
+            action = self.contraindications[ci_iri].action
+            for trigger, value in hits[ci_iri]:
+                value = _number(value)
+                rows += [{"patient": p.iri, "drug": drug, "contraindication": ci_iri, "action": action,
+                          "trigger": trigger, "value": value} for drug in self._sorted_drugs[ci_iri]]
         return rows
 
     def warnings(self, p: PatientFacts) -> dict[str, list[dict]]:
@@ -466,17 +576,24 @@ class CompiledKnowledge:
         cls, excepted = side
         return [d for d in drugs if cls in self.drug_classes.get(d, ()) and not excepted & self.drug_classes.get(d, set())]
 
-    def all_rows(self, iri: str, triples: Iterable[tuple]) -> dict[str, list[dict]]:
-        """Every row the engine's queries give for one patient, by query name."""
+    def all_rows(self, iri: str, triples: Iterable[tuple], *, criterion_rows: bool = True) -> dict[str, list[dict]]:
+        """Every row the engine's queries give for one patient, by query name, and the criterion
+        statuses grouped by rule (:data:`STATUSES_BY_RULE`, what result assembly reads). With
+        ``criterion_rows=False`` the criterion-status rows themselves are left out (they are that
+        grouping flattened; the engine's own run does not need them)."""
         p = PatientFacts.from_triples(iri, triples)
         contraindicated = self.contraindicated_drugs(p)
         blocked = sorted({r["drug"] for r in contraindicated if r["action"] == "block"})
         p.edges[str(H2N.blockedDrug)] = blocked
         scopes = self.rules_in_scope(p)
+        by_rule = self.statuses_by_rule(p, scopes)
         rows = {
             "rules-in-scope": scopes,
-            "criterion-status": self.criterion_status(p, scopes),
+            "criterion-status": [{"patient": p.iri, "rule": rule, "criterion": c_iri, "status": status}
+                                 for rule, statuses in by_rule.items() for c_iri, status in statuses]
+            if criterion_rows else [],
             "contraindicated-drugs": contraindicated,
+            STATUSES_BY_RULE: by_rule,
         }
         rows.update(self.warnings(p))
         return rows

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reasoner.inference import Inference
+from reasoner.query.fastpath import STATUSES_BY_RULE
 from reasoner.result.model import (
     Advice,
     Excluded,
@@ -56,8 +57,15 @@ class Assembler:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self._outcomes: dict[tuple, tuple] = {}  # _criteria_outcome, memoised
+        # Memos of pure functions of the (fixed) knowledge base and their key; each bounded.
+        self._outcomes: dict[tuple, tuple] = {}  # _criteria_outcome
+        self._exclusions: dict[tuple, Excluded] = {}  # a rule excluded by its criteria alone
+        self._resistances: dict[tuple, tuple] = {}  # _resistance
+        self._forbidden: dict[frozenset, Any] = {}  # _forbidden_combination
         self._ranks = {rule.id: rule.rank for iri, rule in kb.rules.items() if kb.term(rule.id) == iri}
+        #: the rules whose option continues the current regimen, in rank order
+        self._continuing = sorted((iri for iri, rule in kb.rules.items() if rule.continues_current),
+                                  key=lambda i: (kb.rules[i].rank, i))
 
     def kb_info(self, source_iris: Iterable[str]) -> dict:
         labels = sorted({self.kb.sources.get(s, s) for s in source_iris})
@@ -88,9 +96,12 @@ class Assembler:
             cited.update(info.sources)
 
         in_scope = {r["rule"] for r in rows.get("rules-in-scope", [])}
-        statuses: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for rule_iri, criterion_iri, status in map(_STATUS_FIELDS, rows.get("criterion-status", [])):
-            statuses[rule_iri].append((criterion_iri, status))
+        statuses = rows.get(STATUSES_BY_RULE)
+        if statuses is None:  # the SPARQL evaluator's rows: group them here
+            grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for rule_iri, criterion_iri, status in map(_STATUS_FIELDS, rows.get("criterion-status", [])):
+                grouped[rule_iri].append((criterion_iri, status))
+            statuses = {rule_iri: tuple(pairs) for rule_iri, pairs in grouped.items()}
 
         options: list[Option] = []
         excluded: list[Excluded] = []
@@ -101,14 +112,12 @@ class Assembler:
 
         # The current regimen first: while it works, it supersedes new regimens (h2n:supersedesIntent).
         continuing: Rule | None = None
-        for rule_iri in sorted(in_scope, key=lambda i: (kb.rules[i].rank if i in kb.rules else 0, i)):
-            rule = kb.rules.get(rule_iri)
-            if rule is None or not rule.continues_current:
+        for rule_iri in self._continuing if inf.current_drugs else ():  # nothing to continue: not applicable
+            if rule_iri not in in_scope:
                 continue
-            if not inf.current_drugs:
-                continue  # nothing to continue: not applicable, not "excluded"
+            rule = kb.rules[rule_iri]
             endorsement = self._endorsement(inf.current_drugs, in_scope, statuses)
-            option, reasons = self._continue_option(rule, inf, statuses.get(rule_iri, []), blocked, cautioned,
+            option, reasons = self._continue_option(rule, inf, statuses.get(rule_iri, ()), blocked, cautioned,
                                                    jurisdiction, endorsement)
             cited.update(rule.sources)
             if option is None:
@@ -121,16 +130,18 @@ class Assembler:
             rule = kb.rules.get(rule_iri)
             if rule is None or rule.continues_current:
                 continue
-            reasons, cautions, lowered = self._criteria_outcome(rule, statuses.get(rule_iri, []), jurisdiction,
-                                                               inf.unknown_facets)
+            key = (rule_iri, statuses.get(rule_iri, ()), jurisdiction, inf.unknown_facets)
+            reasons, cautions, lowered = self._outcome(rule, key)
+            plain = True  # the reasons are the criteria's alone (the exclusion can be memoised)
             if p.history_incomplete and kb.rule_criteria.get(rule_iri, frozenset()) & kb.history_criteria:
                 # fail closed: what depends on an incomplete treatment history is unknown
-                reasons = [*reasons, self._reason("MISSING_DATA", HISTORY_INCOMPLETE_TEXT)]
+                reasons, plain = [*reasons, self._reason("MISSING_DATA", HISTORY_INCOMPLETE_TEXT)], False
             superseded = continuing is not None and rule.kind == "Recommendation" \
                 and rule.intent in continuing.supersedes_intents
             if superseded and reasons and not (continuing.keeps_add_ons and self._keeps_current(rule, inf)):
                 reasons = [self._reason(continuing.superseded_code, continuing.superseded_text or continuing.label),
                            *reasons]
+                plain = False
             if rule.kind == "AdviceRule":
                 if not reasons and rule.advice_code and rule.advice_code not in advice:
                     advice[rule.advice_code] = Advice(rule.advice_code, rule.advice_text or rule.label)
@@ -145,8 +156,17 @@ class Assembler:
                 # Say also when a contraindication alone would rule the regimen out.
                 for comp in regimen.components if blocked else ():
                     if comp.drugs and all(d in blocked for d in comp.drugs):
-                        reasons += [Reason("CONTRAINDICATION", t) for d in comp.drugs for t in blocked[d]]
-                excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(_dedupe(reasons))))
+                        reasons = [*reasons, *(Reason("CONTRAINDICATION", t) for d in comp.drugs for t in blocked[d])]
+                        plain = False
+                if plain:
+                    exclusion = self._exclusions.get(key)
+                    if exclusion is None:
+                        if len(self._exclusions) >= 65536:
+                            self._exclusions.clear()
+                        exclusion = self._exclusions[key] = Excluded(rule.id, rule.label, all_drugs, reasons)
+                    excluded.append(exclusion)
+                else:
+                    excluded.append(Excluded(rule.id, rule.label, all_drugs, tuple(_dedupe(reasons))))
                 continue
             components = []
             empty_reasons: list[Reason] = []
@@ -186,7 +206,7 @@ class Assembler:
             if approval_reason:
                 excluded.append(Excluded(rule.id, rule.label, all_drugs, (approval_reason,)))
                 continue
-            option_cautions = list(rule.cautions) + cautions
+            option_cautions = [*rule.cautions, *cautions]
             for drug in sorted(drugs_in):
                 option_cautions.extend(cautioned.get(drug, []))
                 option_cautions.extend(resistance_cautions.get(drug, []))
@@ -319,7 +339,7 @@ class Assembler:
             regimen = self.kb.regimens.get(rule.regimen or "")
             if regimen is None or not _produces(regimen, target):
                 continue
-            reasons, _, _ = self._criteria_outcome(rule, statuses.get(rule_iri, []))
+            reasons, _, _ = self._criteria_outcome(rule, statuses.get(rule_iri, ()))
             if not reasons:
                 return rule, []
             if all(r.code == "MISSING_DATA" for r in reasons) and (not best[1] or len(reasons) < len(best[1])):
@@ -364,14 +384,18 @@ class Assembler:
         no jurisdiction asked, its failure is a caution naming the jurisdiction. A soft criterion
         (``h2n:softCriterion``) that fails lowers the preference and adds its fail text as a caution.
         """
-        key = (rule.iri, tuple(statuses), jurisdiction, unknown_facets)
+        reasons, cautions, lowered = self._outcome(rule, (rule.iri, tuple(statuses), jurisdiction, unknown_facets))
+        return list(reasons), list(cautions), lowered
+
+    def _outcome(self, rule: Rule, key: tuple) -> tuple[tuple[Reason, ...], tuple[str, ...], bool]:
+        """:meth:`_criteria_outcome` for ``key`` = (rule IRI, statuses, jurisdiction, unknown facets),
+        as immutable tuples: a pure function of the key (the knowledge base is fixed), computed once."""
         hit = self._outcomes.get(key)
-        if hit is None:  # a pure function of the key (the knowledge base is fixed): computed once
+        if hit is None:
             if len(self._outcomes) >= 65536:
                 self._outcomes.clear()
-            hit = self._outcomes[key] = self._criteria_outcome_uncached(rule, statuses, jurisdiction, unknown_facets)
-        reasons, cautions, lowered = hit
-        return list(reasons), list(cautions), lowered
+            hit = self._outcomes[key] = self._criteria_outcome_uncached(rule, key[1], key[2], key[3])
+        return hit
 
     def _criteria_outcome_uncached(self, rule: Rule, statuses: list[tuple[str, str]], jurisdiction: str | None,
                                    unknown_facets: frozenset[str]) -> tuple[tuple[Reason, ...], tuple[str, ...], bool]:
@@ -413,6 +437,16 @@ class Assembler:
         return tuple(_dedupe(reasons)), tuple(_dedupe(cautions)), lowered
 
     def _resistance(self, inf: Inference) -> tuple[dict[str, list[str]], dict[str, list[str]], set[str]]:
+        """:meth:`_resistance_uncached`, memoised on what it reads (the result is only read, never changed)."""
+        key = (inf.progressed, tuple(sorted(inf.curative_relapse_days.items(), key=lambda kv: kv[0])))
+        hit = self._resistances.get(key)
+        if hit is None:
+            if len(self._resistances) >= 4096:
+                self._resistances.clear()
+            hit = self._resistances[key] = self._resistance_uncached(inf)
+        return hit
+
+    def _resistance_uncached(self, inf: Inference) -> tuple[dict[str, list[str]], dict[str, list[str]], set[str]]:
         """The drugs the disease is taken to be resistant to (with why), the cautions per drug, and
         the sources used: the drugs it progressed on, extended by the knowledge base's resistance
         rules (``h2n:ResistanceRule``: same active moiety, same class, relapse within a window
@@ -474,11 +508,19 @@ class Assembler:
     def _forbidden_combination(self, drugs: set[str]):
         """The first combination rule of the knowledge base (h2n:ForbiddenCombination: endocrine therapy
         with chemotherapy) that ``drugs`` break, or None."""
+        key = frozenset(drugs)
+        if key in self._forbidden:
+            return self._forbidden[key]
         classes = self.kb.drug_classes.classes
+        found = None
         for rule in self.kb.result_rules.combinations:
             if rule.broken_by(drugs, lambda d: classes.get(d, frozenset())):
-                return rule
-        return None
+                found = rule
+                break
+        if len(self._forbidden) >= 4096:
+            self._forbidden.clear()
+        self._forbidden[key] = found
+        return found
 
     def _validation_advice(self, violations) -> tuple[Advice, ...]:
         """The advice of the knowledge base (h2n:ValidationAdvice: TEST_ISH) for an invalid record whose

@@ -88,3 +88,42 @@ def test_unknown_evaluator_is_an_error(kb):
 
     with pytest.raises(ReasonerError):
         Engine(kb, evaluator="magic")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(record=generated_records())
+def test_indexed_statuses_equal_criterion_by_criterion(engines, record):
+    """The fast path evaluates a patient from her facts through indexes of the criteria; read one
+    criterion at a time (CompiledKnowledge._status, the definition) the statuses are the same."""
+    from reasoner.inference import inferred_triples
+    from reasoner.query.fastpath import PatientFacts
+    from rdflib import URIRef
+
+    fast, _ = engines
+    for p in (p for p in fast._prepare_many([record]) if p.status == "ok"):
+        facts = PatientFacts.from_triples(
+            p.iri, list(fast._patient_triples(p)) + list(inferred_triples(URIRef(p.iri), p.inference)))
+        compiled = fast._compiled
+        assert compiled.statuses_by_rule(facts) == compiled.statuses_by_rule_reference(facts)
+
+
+def test_assembly_reads_the_grouped_statuses_as_the_rows(engines):
+    """What the engine's own run gives result assembly (statuses grouped by rule, no rows) is the
+    criterion-status rows grouped: the same results either way."""
+    fast, _ = engines
+    prepared = [p for p in fast._prepare_many(RECORDS[:80]) if p.status == "ok"]
+    seen, batch = set(), []
+    for p in prepared:
+        if p.iri not in seen:
+            seen.add(p.iri)
+            batch.append(p)
+    graphs = {p.iri: fast._patient_triples(p) for p in batch}
+    lean = fast._query_batch(batch, graphs, for_assembly=True)
+    full = fast._query_batch(batch, graphs)
+    for p in batch:
+        assert lean[p.iri]["criterion-status"] == []
+        grouped = [{"patient": p.iri, "rule": rule, "criterion": c, "status": s}
+                   for rule, pairs in lean[p.iri]["criterion-status-by-rule"].items() for c, s in pairs]
+        assert grouped == full[p.iri]["criterion-status"]
+        rows_only = {k: v for k, v in full[p.iri].items() if k != "criterion-status-by-rule"}
+        assert fast._assembler.assemble(p, rows_only, None) == fast._assembler.assemble(p, lean[p.iri], None)
