@@ -63,6 +63,11 @@ class Assembler:
         self._resistances: dict[tuple, tuple] = {}  # _resistance
         self._forbidden: dict[frozenset, Any] = {}  # _forbidden_combination
         self._ranks = {rule.id: rule.rank for iri, rule in kb.rules.items() if kb.term(rule.id) == iri}
+        #: the drugs of each rule's regimen
+        self._rule_drugs = {iri: frozenset(kb.regimens[rule.regimen].drugs) for iri, rule in kb.rules.items()
+                            if rule.regimen in kb.regimens}
+        #: the rules with a criterion that depends on the treatment history
+        self._history_rules = frozenset(r for r, cs in kb.rule_criteria.items() if cs & kb.history_criteria)
         #: the rules whose option continues the current regimen, in rank order
         self._continuing = sorted((iri for iri, rule in kb.rules.items() if rule.continues_current),
                                   key=lambda i: (kb.rules[i].rank, i))
@@ -126,14 +131,27 @@ class Assembler:
                 options.append(option)
                 continuing = rule
 
+        exclusions, unknown_facets = self._exclusions, inf.unknown_facets
+        # An exclusion by the criteria alone was memoised with its key; it stands as it is unless a
+        # contraindication, a continued current regimen or an incomplete history adds to its reasons.
+        quick = continuing is None
+        history_rules = self._history_rules if p.history_incomplete else frozenset()
+        rule_drugs = self._rule_drugs
         for rule_iri in sorted(in_scope):
+            key = (rule_iri, statuses.get(rule_iri, ()), jurisdiction, unknown_facets)
+            if quick and rule_iri not in history_rules and (not blocked or blocked.keys().isdisjoint(
+                    rule_drugs.get(rule_iri, ()))):
+                exclusion = exclusions.get(key)
+                if exclusion is not None:
+                    excluded.append(exclusion)
+                    cited.update(kb.rules[rule_iri].sources)
+                    continue
             rule = kb.rules.get(rule_iri)
             if rule is None or rule.continues_current:
                 continue
-            key = (rule_iri, statuses.get(rule_iri, ()), jurisdiction, inf.unknown_facets)
             reasons, cautions, lowered = self._outcome(rule, key)
             plain = True  # the reasons are the criteria's alone (the exclusion can be memoised)
-            if p.history_incomplete and kb.rule_criteria.get(rule_iri, frozenset()) & kb.history_criteria:
+            if rule_iri in history_rules:
                 # fail closed: what depends on an incomplete treatment history is unknown
                 reasons, plain = [*reasons, self._reason("MISSING_DATA", HISTORY_INCOMPLETE_TEXT)], False
             superseded = continuing is not None and rule.kind == "Recommendation" \

@@ -160,3 +160,17 @@ def test_cli_batch(cohort_file, cohort_lines, tmp_path):
     tally = json.loads(proc.stdout)
     assert tally["total"] == cohort_lines == len(read_jsonl(out))
     assert tally["duplicates"]
+
+
+def test_a_serial_run_leaves_the_callers_garbage_collector_as_it_was(cohort_file, tmp_path):
+    """run_batch(jobs=1) runs in the caller's process: it tunes the collector for the run (objects
+    alive frozen, a larger first generation) and gives both back afterwards."""
+    import gc
+
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    out = tmp_path / "serial.jsonl"
+    summary = run_batch(cohort_file, out, jobs=1, progress=False)
+    assert summary.total == len(read_jsonl(out))
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() <= frozen  # unfrozen (unfreeze also returns what was frozen before)
