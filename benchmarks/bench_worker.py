@@ -7,7 +7,8 @@ The first ``--n`` records of the seed-42 synthetic cohort (the one ``bench_cohor
 through ``reasoner.batch.runner._process_for_output`` in chunks of 100, in this process: batched
 validation, inference, the compiled queries, result assembly, the JSON Lines bytes and CSV rows,
 exactly what a worker of ``her2neg batch`` does per chunk (no process start, no knowledge-base
-load, no parent). Then ``kb.recommend`` one record at a time on the first 100 records.
+load, no parent), with the worker's garbage-collector settings. Then ``kb.recommend`` one record
+at a time on the first 100 records.
 
 Each figure is the best of ``--repeat`` passes of CPU time (``time.process_time``): on a shared
 machine the minimum is the figure least disturbed by other jobs, and it is comparable between two
@@ -41,6 +42,9 @@ def main() -> None:
     chunks = [[(str(i + j), r) for j, r in enumerate(records[i:i + 100])] for i in range(0, args.n, 100)]
     for chunk in chunks:  # warm: caches, compiled shapes and queries
         _process_for_output(chunk, "jsonl", engine, None)
+    from reasoner.batch.runner import tune_gc_for_reasoning
+
+    tune_gc_for_reasoning()  # as a batch worker does after loading the knowledge base
     batch = min(_cpu(lambda: [_process_for_output(c, "jsonl", engine, None) for c in chunks])
                 for _ in range(args.repeat))
     single = records[:100]

@@ -47,6 +47,8 @@ WARNING_QUERIES = (
 
 _STATUS_FIELDS = operator.itemgetter("rule", "criterion", "status")
 
+_NONE: frozenset[str] = frozenset()
+
 HISTORY_INCOMPLETE_TEXT = ("the complete treatment history (a medication of the record cannot be resolved; "
                            "see validation): this option depends on the prior treatments")
 
@@ -63,6 +65,15 @@ class Assembler:
         self._resistances: dict[tuple, tuple] = {}  # _resistance
         self._forbidden: dict[frozenset, Any] = {}  # _forbidden_combination
         self._ranks = {rule.id: rule.rank for iri, rule in kb.rules.items() if kb.term(rule.id) == iri}
+        #: the facets whose unknown-caution text ({missing}) a rule's criteria can name: the only
+        #: unknown facets its outcome depends on (Criterion.caution_for)
+        self._rule_facets = {}
+        for rule_iri, criteria in kb.rule_criteria.items():
+            facets = frozenset(facet for c in criteria if c in kb.criteria
+                               and "{missing}" in (kb.criteria[c].unknown_caution or "")
+                               for _, facet in kb.criteria[c].state_facets)
+            if facets:
+                self._rule_facets[rule_iri] = facets
         #: the drugs of each rule's regimen
         self._rule_drugs = {iri: frozenset(kb.regimens[rule.regimen].drugs) for iri, rule in kb.rules.items()
                             if rule.regimen in kb.regimens}
@@ -131,14 +142,15 @@ class Assembler:
                 options.append(option)
                 continuing = rule
 
-        exclusions, unknown_facets = self._exclusions, inf.unknown_facets
+        exclusions, unknown_facets, rule_facets = self._exclusions, inf.unknown_facets, self._rule_facets
         # An exclusion by the criteria alone was memoised with its key; it stands as it is unless a
         # contraindication, a continued current regimen or an incomplete history adds to its reasons.
         quick = continuing is None
         history_rules = self._history_rules if p.history_incomplete else frozenset()
         rule_drugs = self._rule_drugs
         for rule_iri in sorted(in_scope):
-            key = (rule_iri, statuses.get(rule_iri, ()), jurisdiction, unknown_facets)
+            facets = rule_facets.get(rule_iri)  # only the unknown facets the rule's texts name
+            key = (rule_iri, statuses.get(rule_iri, ()), jurisdiction, unknown_facets & facets if facets else _NONE)
             if quick and rule_iri not in history_rules and (not blocked or blocked.keys().isdisjoint(
                     rule_drugs.get(rule_iri, ()))):
                 exclusion = exclusions.get(key)
