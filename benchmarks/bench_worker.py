@@ -42,7 +42,7 @@ def main() -> None:
     chunks = [[(str(i + j), r) for j, r in enumerate(records[i:i + 100])] for i in range(0, args.n, 100)]
     for chunk in chunks:  # warm: caches, compiled shapes and queries
         _process_for_output(chunk, "jsonl", engine, None)
-    from reasoner.batch.runner import tune_gc_for_reasoning
+    from reasoner.runtime import tune_gc_for_reasoning
 
     tune_gc_for_reasoning()  # as a batch worker does after loading the knowledge base
     batch = min(_cpu(lambda: [_process_for_output(c, "jsonl", engine, None) for c in chunks])

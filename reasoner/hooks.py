@@ -492,4 +492,10 @@ def create_app(kb: Any = None, *, public_url: str | None = None, jwks: Mapping |
 def serve(host: str = "127.0.0.1", port: int = 8911, **kwargs: Any) -> None:  # pragma: no cover - CLI
     import uvicorn
 
+    import reasoner
+    from reasoner.runtime import tune_gc_for_reasoning
+
+    if kwargs.get("kb") is None:  # loaded before the first request, then kept out of garbage collection
+        kwargs["kb"] = reasoner._default()
+    tune_gc_for_reasoning()
     uvicorn.run(create_app(**kwargs), host=host, port=port, log_level="info")

@@ -108,7 +108,7 @@ def _engine():
         import reasoner
 
         _ENGINE = reasoner.KnowledgeBase.load().engine
-        from reasoner.batch.runner import tune_gc_for_reasoning
+        from reasoner.runtime import tune_gc_for_reasoning
 
         tune_gc_for_reasoning()  # a Python worker of the executor, reasoning over partitions
     return _ENGINE

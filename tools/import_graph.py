@@ -22,7 +22,7 @@ PACKAGE = "reasoner"
 # vocabulary (terminology) and the record schema. The knowledge base (kb) is loaded into a query
 # backend and holds result types, so it comes after result; the engine wires them all.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("reasoner.errors", "reasoner.textsafe", "reasoner.resources", "reasoner.cache"),
+    ("reasoner.errors", "reasoner.textsafe", "reasoner.resources", "reasoner.cache", "reasoner.runtime"),
     ("reasoner.vocab",),
     # the one vocabulary of names and codes, and the record schema (JSON fields <-> ontology
     # properties) that reading RDF input (ingest) and building patient graphs (graph) share

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from reasoner.errors import InputError, OutputError, ReasonerError
+from reasoner.runtime import restore_gc, tune_gc_for_reasoning
 from reasoner.ingest.reader import Unreadable, count_inputs, iter_inputs
 from reasoner.textsafe import csv_cell, json_dumps
 
@@ -217,29 +218,6 @@ def _die_with_parent() -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="her2neg-parent-watchdog", daemon=True).start()
-
-
-def tune_gc_for_reasoning() -> tuple[int, int, int]:
-    """Tune the cyclic garbage collector for a process that reasons over many records after loading
-    the knowledge base: the objects alive now (the knowledge base, its tables, compiled queries and
-    shapes) are frozen out of collection, and the first generation is collected every 50,000
-    allocations instead of 700. Each record allocates thousands of short-lived objects; with the
-    defaults every few records a collection walked the whole knowledge base (about 15% of a worker's
-    CPU; ``benchmarks/README.md``). Nothing else changes: unreachable cycles are still collected.
-    Returns the previous thresholds (for :func:`restore_gc`)."""
-    import gc
-
-    previous = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
-    return previous
-
-
-def restore_gc(previous: tuple[int, int, int]) -> None:
-    import gc
-
-    gc.unfreeze()
-    gc.set_threshold(*previous)
 
 
 def _init_worker(jurisdiction: str | None) -> None:
