@@ -177,19 +177,31 @@ def _open_store(backend: str, files: tuple[Path, ...]) -> QueryBackend:
         raise KnowledgeBaseError(f"the ontology does not load: {exc}") from exc
 
 
-def _snapshot_key(files: tuple[Path, ...]) -> str | None:
-    """The start-up cache key of a knowledge base loaded from these module files: every file under
-    ``ontology/`` and ``queries/`` and the modules themselves (see :mod:`reasoner.cache`); None
-    when the cache is off or a file cannot be read (then nothing is cached)."""
+def _snapshot_key() -> str | None:
+    """The start-up cache key of the knowledge base: every file under ``ontology/`` and
+    ``queries/``, the package's code and the versions of the libraries that read them (see
+    :mod:`reasoner.cache`); None when the cache is off or a file cannot be read (nothing cached)."""
     from reasoner import cache
     from reasoner.resources import ontology_dir, queries_dir
 
     if not cache.enabled():
         return None
     try:
-        return cache.files_key("kb", files, (ontology_dir(), queries_dir()))
+        import pyoxigraph
+        import rdflib
+
+        versions = f"rdflib {rdflib.__version__}, pyoxigraph {pyoxigraph.__version__}"
+        return cache.files_key(f"kb ({versions})", (), (ontology_dir(), queries_dir()))
     except Exception:  # noqa: BLE001 - unreadable files: load from the files, the loader says what is wrong
         return None
+
+
+def _inside_ontology_dir(files: tuple[Path, ...]) -> bool:
+    """Whether every module file lies under ``ontology/`` (and so is covered by the cache key)."""
+    from reasoner.resources import ontology_dir
+
+    root = ontology_dir().resolve()
+    return all(Path(f).resolve().is_relative_to(root) for f in files)
 
 
 def _seed_default_vocabulary(vocabulary) -> None:
@@ -210,8 +222,9 @@ def _write_snapshot(kb: KnowledgeBase, key: str) -> None:
     vocabulary = Vocabulary.from_file(ontology_file("drugs.ttl"))  # what Vocabulary.default() reads
     kb._compiled_knowledge = CompiledKnowledge(kb.backend)
     state = {k: v for k, v in kb.__dict__.items() if k not in KnowledgeBase._NOT_CACHED}
-    cache.write("kb", key, {"class": type(kb).__qualname__, "state": state,
+    cache.write("kb", key, {"class": type(kb).__qualname__, "state": state, "files": kb.files,
                             "compiled": kb._compiled_knowledge, "vocabulary": vocabulary})
+    _seed_default_vocabulary(vocabulary)
 
 
 class KnowledgeBase:
@@ -249,15 +262,14 @@ class KnowledgeBase:
 
         On the default backend the derived tables come from the start-up cache when it holds them
         for these very files and this code (:mod:`reasoner.cache`; ``HER2NEG_NO_CACHE=1`` turns it
-        off); the store itself is then loaded on first use."""
-        files = tuple(module_paths())
-        if not files:
-            raise KnowledgeBaseError("no ontology modules found", hint="is the package installed with its data?")
+        off); the store itself is then loaded on first use. The module list is part of what is
+        cached: it is derived from ``her2neg.ttl`` and the catalog, which the key covers, and only
+        a knowledge base whose modules all lie under ``ontology/`` is cached."""
         if backend not in ("oxigraph", "rdflib"):  # the knowledge base is loaded from its files
             from reasoner.errors import UsageError
 
             raise UsageError(f"unknown backend {backend!r}", hint="use oxigraph or rdflib")
-        key = _snapshot_key(files) if backend == "oxigraph" else None
+        key = _snapshot_key() if backend == "oxigraph" else None
         if key is not None:
             from reasoner import cache
 
@@ -265,13 +277,16 @@ class KnowledgeBase:
             if isinstance(snapshot, dict) and snapshot.get("class") == cls.__qualname__:
                 kb = cls.__new__(cls)
                 kb.__dict__.update(snapshot["state"])
-                kb.files = files
+                kb.files = snapshot["files"]
                 kb._backend = None
                 kb._compiled_knowledge = snapshot["compiled"]
                 _seed_default_vocabulary(snapshot["vocabulary"])
                 return kb
+        files = tuple(module_paths())
+        if not files:
+            raise KnowledgeBaseError("no ontology modules found", hint="is the package installed with its data?")
         kb = cls(_open_store(backend, files), files)
-        if key is not None:
+        if key is not None and _inside_ontology_dir(files):
             _write_snapshot(kb, key)
         return kb
 
