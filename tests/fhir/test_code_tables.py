@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from builders import LOINC, RXN, bundle, cc, med_statement, obs, patient
+from builders import LOINC, RXN, SCT, bundle, cc, med_statement, obs, patient
 
 from reasoner.ingest.fhir import bundle_to_record
 from reasoner.ingest.fhir import codes as C
@@ -29,7 +29,8 @@ MARKER_TABLES = ("ER_STATUS", "ER_PERCENT", "PR_STATUS", "PR_PERCENT", "HER2_IHC
                  "HER2_ISH", "KI67", "PDL1_22C3", "PDL1_SP142", "ECOG")  # fmt: skip
 #: Names of the tables moved into the mapping set: codes.py must not define them as literals.
 MOVED = {*MARKER_TABLES, "LVEF", "QTCF", "QTC_UNSPECIFIED", "CRCL", "HBA1C", "CALCIUM", "LAB_FIELDS",
-         "LAB_LOINC_OUT", "CONCOMITANT_RXNORM"}  # fmt: skip
+         "LAB_LOINC_OUT", "CONCOMITANT_RXNORM", "IHC_ANSWERS", "INTENT_SETTING", "SETTING_INTENT_OUT",
+         "END_REASON_CODES", "END_REASON_OUT", "EVIDENCE_BASIS", "BASIS_OUT", "BREAST_SURGERY"}  # fmt: skip
 #: Literal code tables still in codes.py, to be moved next (staging, answer codes, genes, procedures,
 #: therapy context, mCODE structure codes). The list may only shrink: a new code table goes to the
 #: mapping set.
@@ -43,7 +44,6 @@ NOT_YET_MOVED = {
     "POSITIVE",
     "NEGATIVE",
     "UNCERTAIN",
-    "IHC_ANSWERS",
     "VARIANT_PRESENT",
     "VARIANT_ABSENT",
     "GERMLINE",
@@ -66,14 +66,8 @@ NOT_YET_MOVED = {
     "N_SNOMED",
     "GRADE_LOINC",
     "TUMOR_SIZE_LOINC",
-    "INTENT_SETTING",
-    "SETTING_INTENT_OUT",
-    "END_REASON_CODES",
-    "END_REASON_OUT",
     "PROGRESSION_VALUES",
-    "EVIDENCE_BASIS",
     "ANTI_HER2_RXNORM",
-    "BREAST_SURGERY",
     "RADIOTHERAPY",
     "MENOPAUSE_OBSERVABLE",
     "REGIONAL_SECONDARY",
@@ -266,3 +260,49 @@ def test_a_code_the_vocabulary_cannot_resolve_is_not_mapped(vocabulary_without_l
     assert any("10230-1" in r and "not mapped" in r for r in ignored), ignored
     assert any("85337-4" in r and "not mapped" in r for r in ignored), ignored
     assert any("11289" in r for r in ignored), ignored
+
+
+def test_enumerated_values_read_and_written_through_the_vocabulary():
+    """The codes of enumerated values (the mapping set's rows on core.ttl individuals), as the sources
+    give them: LOINC answers of the HER2 IHC score, SNOMED CT treatment intent, reason a treatment
+    stopped, disease-status evidence type and breast-conserving surgery."""
+    assert C.IHC_ANSWERS == {"LA6111-4": "0", "LA11841-6": "1+", "LA11842-4": "2+", "LA11843-2": "3+"}
+    assert C.INTENT_SETTING == {"373847000": "neoadjuvant", "373846009": "adjuvant"}
+    assert C.SETTING_INTENT_OUT == {"neoadjuvant": "373847000", "adjuvant": "373846009"}
+    assert C.END_REASON_CODES == {"271299001": "progression", "281647001": "toxicity", "385658003": "completed"}
+    assert C.END_REASON_OUT == {
+        "progression": ("271299001", "progression"),
+        "toxicity": ("281647001", "toxicity"),
+        "completed": ("385658003", "completed"),
+        "other": (None, "other"),
+    }
+    assert C.EVIDENCE_BASIS == {"363679005": "imaging", "5880005": "clinical", "250724005": "tumor_markers"}
+    assert C.BASIS_OUT == {"imaging": "363679005", "clinical": "5880005", "tumor_markers": "250724005"}
+    assert C.BREAST_SURGERY == {"64368001": "breast_conserving", "392021009": "breast_conserving"}
+
+
+@pytest.mark.parametrize("code", ["LA6111-4", "LA11841-6", "LA11842-4", "LA11843-2"])
+def test_each_her2_ihc_answer_maps_to_its_score(code):
+    rec = run(obs("ihc", cc(LOINC, "85319-2"), {"valueCodeableConcept": cc(LOINC, code)})).record
+    assert rec["receptors"]["her2_ihc"] == C.IHC_ANSWERS[code]
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"), [("271299001", "progression"), ("281647001", "toxicity"), ("385658003", "completed")]
+)
+def test_each_status_reason_code_maps_to_its_end_reason(code, reason):
+    med = med_statement("m1", cc(RXN, "84857"), effectivePeriod={"start": "2019-01-01", "end": "2020-04-01"},
+                        statusReason=[cc(SCT, code)])  # fmt: skip
+    assert run(med).record["therapies"][0]["end_reason"] == reason
+
+
+@pytest.mark.parametrize(
+    ("code", "basis"), [("363679005", "imaging"), ("5880005", "clinical"), ("250724005", "tumor_markers")]
+)
+def test_each_evidence_type_maps_to_its_progression_basis(code, basis):
+    ext = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-disease-status-evidence-type"
+    prog = obs("prog", cc(LOINC, "97509-4"), {"valueCodeableConcept": cc(SCT, "271299001")}, date="2020-03-01",
+               extension=[{"url": ext, "valueCodeableConcept": cc(SCT, code)}])  # fmt: skip
+    med = med_statement("m1", cc(RXN, "84857"), effectivePeriod={"start": "2019-01-01", "end": "2020-04-01"},
+                        statusReason=[cc(None, None, text="disease progression")])  # fmt: skip
+    assert run(med, prog).record["therapies"][0]["progression_basis"] == [basis]

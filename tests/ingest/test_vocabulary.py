@@ -19,6 +19,9 @@ from reasoner.terminology import (
 from reasoner.vocab import H2N
 
 SNOMED_SETS = (H2N.MenopausalStatus, H2N.MetastaticSite, H2N.SpecimenType, H2N.ConditionCode)
+#: Every enumeration with coded individuals in the mapping set.
+ENUM_SETS = (*SNOMED_SETS, H2N.HER2IHCScore, H2N.TherapySetting, H2N.EndReason, H2N.ProgressionBasis,
+             H2N.SurgeryType)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +43,7 @@ def test_every_subject_is_a_term_of_the_knowledge_base(mappings):
     """Every subject is a coded value, a drug, a patient property of core.ttl or a concomitant
     medication of interactions.ttl, and its subject_label is that term's rdfs:label."""
     vocabulary = Vocabulary.default()
-    individuals = {iri for cls in SNOMED_SETS for iri in enum_table(cls).by_iri}
+    individuals = {iri: code for cls in ENUM_SETS for iri, code in enum_table(cls).by_iri.items()}
     core = core_graph()
     properties = {s for t in (OWL.DatatypeProperty, OWL.ObjectProperty) for s in core.subjects(RDF.type, t)}
     medications = concomitant_medications()
@@ -52,6 +55,8 @@ def test_every_subject_is_a_term_of_the_knowledge_base(mappings):
             or subject in properties
             or subject in medications
         ), m
+        if subject in individuals:
+            assert m.subject_label == individuals[subject], m  # the JSON code (skos:notation)
         if subject in properties:
             assert m.subject_label in {str(x) for x in core.objects(subject, RDFS.label)}, m
         if subject in medications:

@@ -106,7 +106,6 @@ UNCERTAIN_WORDS = (
     "not assessed",
     "cannot be determined",
 )
-IHC_ANSWERS = {"LA6111-4": "0", "LA11841-6": "1+", "LA11842-4": "2+", "LA11843-2": "3+"}
 VARIANT_PRESENT = {("loinc", "LA9633-4")}
 VARIANT_ABSENT = {("loinc", "LA9634-2")}
 GERMLINE = {("loinc", "LA6683-2")}
@@ -261,26 +260,7 @@ CONDITION_TEXT_OUT = {
 
 # --------------------------------------------------------------------------- therapy context
 
-INTENT_SETTING = {"373847000": "neoadjuvant", "373846009": "adjuvant"}
-SETTING_INTENT_OUT = {"neoadjuvant": "373847000", "adjuvant": "373846009"}
-END_REASON_CODES = {
-    "271299001": "progression",  # Patient's condition worsened
-    "281647001": "toxicity",  # Adverse reaction
-    "385658003": "completed",  # Done
-}
-END_REASON_OUT = {
-    "progression": ("271299001", "progression"),
-    "toxicity": ("281647001", "toxicity"),
-    "completed": ("385658003", "completed"),
-    "other": (None, "other"),
-}
 PROGRESSION_VALUES = {"271299001", "230993007"}  # condition worsened / Worsening (Synthea)
-EVIDENCE_BASIS = {
-    "363679005": "imaging",  # Imaging (procedure)
-    "5880005": "clinical",  # Physical examination procedure
-    "250724005": "tumor_markers",  # Tumor marker measurement
-}
-BASIS_OUT = {v: k for k, v in EVIDENCE_BASIS.items()}
 BASIS_WORDS = {
     "imaging": "imaging",
     "clinical": "clinical",
@@ -324,12 +304,6 @@ CONCOMITANT_WORDS = {
 
 # --------------------------------------------------------------------------- procedures and specimens
 
-#: Breast surgery (Procedure.code, SNOMED) -> early.surgery. 64368001 is the mCODE IG's partial
-#: mastectomy ("Excision of part of breast"), 392021009 Synthea's breast-conserving surgery.
-BREAST_SURGERY = {
-    "64368001": "breast_conserving",  # Excision of part of breast (partial mastectomy)
-    "392021009": "breast_conserving",  # Lumpectomy of breast
-}
 #: Words of a procedure's text (lower case) -> early.surgery (matched when no code is known).
 BREAST_SURGERY_WORDS = (
     ("partial mastectomy", "breast_conserving"),
@@ -392,6 +366,7 @@ def _tables() -> dict:
         if m is not None:
             lab_out[f.key] = (m.code, m.label, LAB_UNITS[f.key])
     meds = concomitant_medications()
+    end_out = v.export_codes(H2N.EndReason)
     return {
         "ER_STATUS": loinc(H2N.erStatus),
         "ER_PERCENT": loinc(H2N.erPercent),
@@ -414,6 +389,21 @@ def _tables() -> dict:
         "CONCOMITANT_RXNORM": {
             code: meds[URIRef(m.subject)] for code, m in v.concept_codes(meds, "rxnorm").items()
         },
+        # LOINC answer -> HER2 IHC score
+        "IHC_ANSWERS": v.read_codes(H2N.HER2IHCScore, system="loinc"),
+        # SNOMED treatment intent -> therapy setting, and the code written on export
+        "INTENT_SETTING": v.read_codes(H2N.TherapySetting),
+        "SETTING_INTENT_OUT": v.export_codes(H2N.TherapySetting),
+        # SNOMED reason a treatment stopped -> end reason; on export (code or None, text) per end reason
+        "END_REASON_CODES": v.read_codes(H2N.EndReason),
+        "END_REASON_OUT": {
+            value: (end_out.get(value), value) for value in enum_table(H2N.EndReason).codes
+        },
+        # SNOMED evidence type of a disease-status observation -> progression basis, and back
+        "EVIDENCE_BASIS": v.read_codes(H2N.ProgressionBasis),
+        "BASIS_OUT": v.export_codes(H2N.ProgressionBasis),
+        # breast surgery (Procedure.code) -> early.surgery
+        "BREAST_SURGERY": v.read_codes(H2N.SurgeryType),
         # SNOMED finding -> menopausal status (and the one code written on export)
         "MENOPAUSE": v.read_codes(meno),
         "MENOPAUSE_OUT": v.export_codes(meno),
