@@ -209,7 +209,7 @@ class Engine:
         if self._compiled is not None:
             return {
                 p.iri: self._compiled.all_rows(
-                    p.iri, list(graphs[p.iri]) + list(inferred_triples(_uri(p.iri), p.inference)),
+                    p.iri, itertools.chain(graphs[p.iri], inferred_triples(_uri(p.iri), p.inference)),
                     criterion_rows=not for_assembly)
                 for p in prepared
             }

@@ -33,6 +33,7 @@ CURATIVE_CLASS = str(H2N.curativeDrugClass)
 DAYS_TO_RELAPSE = str(H2N.daysToRelapse)
 HAS_CONDITION = str(H2N.hasCondition)
 CONCOMITANT = str(H2N.concomitantMedication)
+BLOCKED_DRUG = str(H2N.blockedDrug)
 
 _BOUNDS = {"minInclusive": "minI", "minExclusive": "minE", "maxInclusive": "maxI", "maxExclusive": "maxE"}
 
@@ -94,10 +95,19 @@ class PatientFacts:
 
     @classmethod
     def from_triples(cls, iri: str, triples: Iterable[tuple]) -> PatientFacts:
-        by_subject: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        by_subject: dict[str, dict[str, list[Any]]] = {}
         for s, p, o in triples:
             value = o.toPython() if isinstance(o, Literal) else str(o)
-            by_subject[str(s)][str(p)].append(value)
+            subject = str(s)
+            edges = by_subject.get(subject)
+            if edges is None:
+                edges = by_subject[subject] = {}
+            prop = str(p)
+            values = edges.get(prop)
+            if values is None:
+                edges[prop] = [value]
+            else:
+                values.append(value)
         edges = by_subject.get(iri, {})
         therapy_iris = edges.get(str(H2N.receivedTherapy), [])
         curative_iris = edges.get(CURATIVE_EXPOSURE, [])
@@ -584,7 +594,7 @@ class CompiledKnowledge:
         p = PatientFacts.from_triples(iri, triples)
         contraindicated = self.contraindicated_drugs(p)
         blocked = sorted({r["drug"] for r in contraindicated if r["action"] == "block"})
-        p.edges[str(H2N.blockedDrug)] = blocked
+        p.edges[BLOCKED_DRUG] = blocked
         scopes = self.rules_in_scope(p)
         by_rule = self.statuses_by_rule(p, scopes)
         rows = {
