@@ -93,31 +93,13 @@ class Assembler:
         assert inf is not None and p.record is not None
         resistant, resistance_cautions, resistance_sources = self._resistance(inf)
 
-        blocked: dict[str, list[str]] = defaultdict(list)
-        cautioned: dict[str, list[str]] = defaultdict(list)
-        cited: set[str] = set()
         contraindication_rows = sorted(
             rows.get("contraindicated-drugs", []),
             key=lambda r: (r["contraindication"], r["drug"], str(r.get("trigger")), str(r.get("value"))),
         )
-        for row in contraindication_rows:
-            info = kb.contraindications.get(row["contraindication"])
-            if info is None:
-                continue
-            drug = kb.labels.get(row["drug"])
-            if drug is None:
-                continue
-            text = _message(info.message, row)
-            (blocked if info.action == "block" else cautioned)[drug].append(text)
-            cited.update(info.sources)
-
+        blocked, cautioned, cited = self._contraindications(contraindication_rows)
         in_scope = {r["rule"] for r in rows.get("rules-in-scope", [])}
-        statuses = rows.get(STATUSES_BY_RULE)
-        if statuses is None:  # the SPARQL evaluator's rows: group them here
-            grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
-            for rule_iri, criterion_iri, status in map(_STATUS_FIELDS, rows.get("criterion-status", [])):
-                grouped[rule_iri].append((criterion_iri, status))
-            statuses = {rule_iri: tuple(pairs) for rule_iri, pairs in grouped.items()}
+        statuses = _statuses_by_rule(rows)
 
         options: list[Option] = []
         excluded: list[Excluded] = []
@@ -255,33 +237,7 @@ class Assembler:
         for drug, reasons in sorted(removed.items()):
             excluded.append(Excluded(f"drug-{drug.replace(' ', '-')}", drug, (drug,), tuple(_dedupe(reasons))))
 
-        warnings = []
-        # The cohort report current-regimen-contraindicated, for this patient: a blocking
-        # contraindication of a drug she is on now (the contraindicated-drugs rows, ongoing drugs only).
-        for row in contraindication_rows:
-            info = kb.contraindications.get(row["contraindication"])
-            drug = kb.labels.get(row["drug"])
-            if info is None or info.action != "block" or drug not in inf.ongoing:
-                continue
-            text = _message(info.message, row)
-            code, template = kb.warning_texts["warning-current-regimen-contraindicated"]
-            warnings.append(ResultWarning(code, template.replace("{drug}", drug).replace("{contraindication}", text)))
-        for name in WARNING_QUERIES:
-            for row in sorted(rows.get(name, []), key=lambda r: (r.get("therapyIndex") or 0, r["message"])):
-                warnings.append(ResultWarning(row["code"], row["message"]))
-
-        for name in p.record.get("medications") or []:
-            if name.lower() not in kb.medication_names:
-                warnings.append(ResultWarning("UNKNOWN_MEDICATION", (
-                    f"medications: '{name}' is not a medication the knowledge base knows: it is kept, but its "
-                    "interactions (CYP3A4/CYP2D6/P-gp, anticoagulation, QT, glucose-lowering) are not checked. "
-                    "Check it against the labels of the options, or give its generic (INN) name.")))
-
-        # Options whose preference a soft criterion lowered come after the others.
-        ranks = self._ranks
-        options.sort(key=lambda o: (o.id in lowered_ids, ranks[o.id] if o.id in ranks
-                                    else self.kb.rules[self.kb.term(o.id)].rank, o.id))
-        options, duplicates = _dedupe_options(options)
+        options, duplicates = self._ordered(options, lowered_ids)
         excluded.extend(duplicates)
         excluded.sort(key=lambda e: e.id)
         validation = tuple(ValidationEntry(f.severity.value, f.path, f.message) for f in p.findings)
@@ -293,10 +249,62 @@ class Assembler:
             options=tuple(options),
             excluded=tuple(excluded),
             advice=tuple(sorted(advice.values(), key=lambda a: a.code)),
-            warnings=tuple(_dedupe(warnings + list(p.extra_warnings))),
+            warnings=tuple(_dedupe(self._warnings(p, rows, contraindication_rows) + list(p.extra_warnings))),
             validation=validation + p.extra_validation,
             jurisdiction=jurisdiction,
         )
+
+    def _contraindications(self, rows: list[dict]) -> tuple[dict[str, list[str]], dict[str, list[str]], set[str]]:
+        """The texts of the contraindications that block each drug and of those that caution it (by
+        drug label), and their sources, from the contraindicated-drugs rows."""
+        kb = self.kb
+        blocked: dict[str, list[str]] = defaultdict(list)
+        cautioned: dict[str, list[str]] = defaultdict(list)
+        cited: set[str] = set()
+        for row in rows:
+            info = kb.contraindications.get(row["contraindication"])
+            if info is None:
+                continue
+            drug = kb.labels.get(row["drug"])
+            if drug is None:
+                continue
+            (blocked if info.action == "block" else cautioned)[drug].append(_message(info.message, row))
+            cited.update(info.sources)
+        return blocked, cautioned, cited
+
+    def _warnings(self, p: _Prepared, rows: dict[str, list], contraindication_rows: list[dict]) -> list[ResultWarning]:
+        """The record warnings: a contraindicated drug she is on now, the rows of the warning
+        queries, and each medication of the record the knowledge base does not know."""
+        kb = self.kb
+        warnings = []
+        # The cohort report current-regimen-contraindicated, for this patient: a blocking
+        # contraindication of a drug she is on now (the contraindicated-drugs rows, ongoing drugs only).
+        for row in contraindication_rows:
+            info = kb.contraindications.get(row["contraindication"])
+            drug = kb.labels.get(row["drug"])
+            if info is None or info.action != "block" or drug not in p.inference.ongoing:
+                continue
+            text = _message(info.message, row)
+            code, template = kb.warning_texts["warning-current-regimen-contraindicated"]
+            warnings.append(ResultWarning(code, template.replace("{drug}", drug).replace("{contraindication}", text)))
+        for name in WARNING_QUERIES:
+            for row in sorted(rows.get(name, []), key=lambda r: (r.get("therapyIndex") or 0, r["message"])):
+                warnings.append(ResultWarning(row["code"], row["message"]))
+        for name in p.record.get("medications") or []:
+            if name.lower() not in kb.medication_names:
+                warnings.append(ResultWarning("UNKNOWN_MEDICATION", (
+                    f"medications: '{name}' is not a medication the knowledge base knows: it is kept, but its "
+                    "interactions (CYP3A4/CYP2D6/P-gp, anticoagulation, QT, glucose-lowering) are not checked. "
+                    "Check it against the labels of the options, or give its generic (INN) name.")))
+        return warnings
+
+    def _ordered(self, options: list[Option], lowered_ids: set[str]) -> tuple[list[Option], list[Excluded]]:
+        """The options in rank order, those whose preference a soft criterion lowered after the
+        others, one per set of drugs and roles (the later ones returned as excluded)."""
+        ranks = self._ranks
+        options = sorted(options, key=lambda o: (o.id in lowered_ids, ranks[o.id] if o.id in ranks
+                                                 else self.kb.rules[self.kb.term(o.id)].rank, o.id))
+        return _dedupe_options(options)
 
     def _continue_option(self, rule: Rule, inf: Inference, statuses: list[tuple[str, str]],
                          blocked: dict[str, list[str]],
@@ -599,6 +607,18 @@ class Assembler:
             classification=classification, advice=tuple(sorted(p.extra_advice, key=lambda a: a.code)),
             warnings=p.extra_warnings, validation=validation, jurisdiction=jurisdiction,
         )
+
+
+def _statuses_by_rule(rows: dict[str, list]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The criterion statuses by rule: as the fast path gives them, or grouped from the
+    criterion-status rows (the SPARQL evaluator)."""
+    statuses = rows.get(STATUSES_BY_RULE)
+    if statuses is not None:
+        return statuses
+    grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rule_iri, criterion_iri, status in map(_STATUS_FIELDS, rows.get("criterion-status", [])):
+        grouped[rule_iri].append((criterion_iri, status))
+    return {rule_iri: tuple(pairs) for rule_iri, pairs in grouped.items()}
 
 
 def _not_evaluable_text(kb: KnowledgeBase, criterion_iri: str) -> str:
