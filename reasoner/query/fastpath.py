@@ -342,25 +342,17 @@ class CompiledKnowledge:
         """The rows of :meth:`criterion_status` grouped by rule: ``{rule: ((criterion, status), ...)}``,
         criteria in a fixed order; each criterion is evaluated once per patient, however many rules
         hold it."""
-        touched = self._touched(p)
-        default = self._default_status
-        states = unknown = None
-        status_of: dict[str, tuple[str, str]] = {}
-        out: dict[str, tuple] = {}
-        for scope in self.rules_in_scope(p) if scopes is None else scopes:
-            pairs = []
-            for c_iri in self.rules[scope["rule"]]["criteria"]:
-                pair = status_of.get(c_iri)
-                if pair is None:
-                    status = touched.get(c_iri) or default[c_iri]
-                    if status is None:  # evaluated each time (interval criteria)
-                        if states is None:
-                            states, unknown = set(p.values(HAS_STATE)), set(p.values(UNKNOWN_FACET))
-                        status = self._status(c_iri, p, states, unknown)
-                    pair = status_of[c_iri] = (c_iri, status)
-                pairs.append(pair)
-            out[scope["rule"]] = tuple(pairs)
-        return out
+        pairs = self._default_pairs.copy()  # criterion -> (criterion, status) when nothing touches it
+        pair_of = self._pair_of
+        for c_iri, status in self._touched(p).items():
+            pairs[c_iri] = pair_of[c_iri][status]
+        if self._interval_criteria:  # evaluated each time
+            states, unknown = set(p.values(HAS_STATE)), set(p.values(UNKNOWN_FACET))
+            for c_iri in self._interval_criteria:
+                pairs[c_iri] = pair_of[c_iri][self._status(c_iri, p, states, unknown)]
+        get, rules = pairs.__getitem__, self.rules
+        return {scope["rule"]: tuple(map(get, rules[scope["rule"]]["criteria"]))
+                for scope in (self.rules_in_scope(p) if scopes is None else scopes)}
 
     def statuses_by_rule_reference(self, p: PatientFacts, scopes: list[dict] | None = None) -> dict[str, tuple]:
         """:meth:`statuses_by_rule` criterion by criterion (:meth:`_status`), for the tests."""
@@ -380,6 +372,11 @@ class CompiledKnowledge:
         self._default_status: dict[str, str | None] = {
             i: "unknown" if c.kind == "NumericCriterion" else None if c.kind == "IntervalCriterion" else miss[i]
             for i, c in self.criteria.items()}
+        #: one (criterion, status) pair per criterion and status, shared by every patient
+        self._pair_of = {i: {status: (i, status) for status in ("met", "not_met", "unknown")} for i in self.criteria}
+        self._default_pairs = {i: self._pair_of[i][status] for i, status in self._default_status.items()
+                               if status is not None}
+        self._interval_criteria = tuple(i for i, status in self._default_status.items() if status is None)
         self._by_state: dict[str, list[str]] = defaultdict(list)  # state -> state criteria it meets
         self._by_state_facet: dict[str, list[str]] = defaultdict(list)  # unknown facet -> state criteria
         self._by_unknown_facet: dict[str, list[str]] = defaultdict(list)  # unknown facet -> facet criteria
@@ -399,6 +396,7 @@ class CompiledKnowledge:
             elif c.kind == "NumericCriterion" and c.quantity:
                 self._by_quantity[c.quantity].append(i)
         self._exposure_properties = sorted({prop for prop, _ in self._by_exposure})
+        self._exposure_hits: dict[tuple[str, Any], tuple[str, ...]] = {}  # filled as drugs are seen
 
     def _touched(self, p: PatientFacts) -> dict[str, str]:
         """The status of every criterion some fact of the patient touches (see :meth:`_index_criteria`)."""
@@ -412,14 +410,22 @@ class CompiledKnowledge:
                 out.setdefault(i, "unknown")  # a state that holds wins over an unknown facet
             for i in self._by_unknown_facet.get(facet, ()):
                 out[i] = hit[i]
+        hits = self._exposure_hits
         for prop in self._exposure_properties:
             for drug in p.values(prop):
-                for target in (drug, *self.drug_classes.get(drug, ())):
-                    for i in self._by_exposure.get((prop, target), ()):
-                        out[i] = hit[i]
+                criteria = hits.get((prop, drug))
+                if criteria is None:  # the criteria an exposure to the drug meets, by the drug or a class
+                    if len(hits) >= 65536:
+                        hits.clear()
+                    criteria = hits[prop, drug] = tuple(dict.fromkeys(
+                        i for target in (drug, *sorted(self.drug_classes.get(drug, ())))
+                        for i in self._by_exposure.get((prop, target), ())))
+                for i in criteria:
+                    out[i] = hit[i]
+        edges = p.edges
         for quantity, criteria in self._by_quantity.items():
-            values = [float(v) for v in p.values(quantity) if _is_number(v)]
-            if values:
+            values = edges.get(quantity)
+            if values and (values := [float(v) for v in values if _is_number(v)]):
                 for i in criteria:
                     bounds = self.criteria[i].bounds
                     out[i] = hit[i] if any(_within(v, bounds) for v in values) else \
