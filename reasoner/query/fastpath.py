@@ -34,6 +34,14 @@ DAYS_TO_RELAPSE = str(H2N.daysToRelapse)
 HAS_CONDITION = str(H2N.hasCondition)
 CONCOMITANT = str(H2N.concomitantMedication)
 BLOCKED_DRUG = str(H2N.blockedDrug)
+THERAPY_INDEX = str(H2N.therapyIndex)
+PROGRESSION_BASIS = str(H2N.progressionBasis)
+PROGRESSION_DATE = str(H2N.progressionDate)
+INCLUDES_DRUG = str(H2N.includesDrug)
+START_DATE = str(H2N.startDate)
+END_DATE = str(H2N.endDate)
+AS_OF = str(H2N.asOf)
+ONGOING_DRUG = str(H2N.ongoingDrug)
 
 _BOUNDS = {"minInclusive": "minI", "minExclusive": "minE", "maxInclusive": "maxI", "maxExclusive": "maxE"}
 
@@ -130,14 +138,6 @@ WARNING_OF_QUERY = {
     "er-low": ("warning-er-low",),
     "current-et-chemo-warning": ("warning-current-et-chemo-combination",),
 }
-THERAPY_INDEX = str(H2N.therapyIndex)
-PROGRESSION_BASIS = str(H2N.progressionBasis)
-PROGRESSION_DATE = str(H2N.progressionDate)
-INCLUDES_DRUG = str(H2N.includesDrug)
-START_DATE = str(H2N.startDate)
-END_DATE = str(H2N.endDate)
-AS_OF = str(H2N.asOf)
-ONGOING_DRUG = str(H2N.ongoingDrug)
 
 
 @dataclass
