@@ -25,8 +25,8 @@ from typing import Any
 import orjson
 
 from reasoner.errors import InputError, OutputError, ReasonerError
-from reasoner.runtime import restore_gc, tune_gc_for_reasoning
 from reasoner.ingest.reader import Unreadable, count_inputs, iter_inputs
+from reasoner.runtime import restore_gc, tune_gc_for_reasoning
 from reasoner.textsafe import csv_cell, json_dumps
 
 __all__ = ["BatchSummary", "BatchError", "run_batch", "csv_path_for", "merge_shards", "CSV_COLUMNS",
