@@ -915,7 +915,7 @@ def sequencing_cases(add) -> None:
              note="Dato-DXd after T-DXd: same payload class, shorter benefit of the second ADC (Mai 2025, "
                   "Huppert 2025); preference lowered below chemotherapy"))
     add("rec-m-tn-09", []).append(
-        case("eligible", metastatic(**dict(tn_low_relapse := dict(receptors=dict(TN, her2_ihc="1+"),
+        case("eligible", metastatic(**dict(dict(receptors=dict(TN, her2_ihc="1+"),
                                                                metastatic={"diagnosis_date": "2024-06-01",
                                                                            "de_novo": False, "sites": ["lung"]})),
                                     therapies=[ADJ_ACT, therapy(["paclitaxel"], "metastatic", "2024-06-10",

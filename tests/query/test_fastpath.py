@@ -95,9 +95,10 @@ def test_unknown_evaluator_is_an_error(kb):
 def test_indexed_statuses_equal_criterion_by_criterion(engines, record):
     """The fast path evaluates a patient from her facts through indexes of the criteria; read one
     criterion at a time (CompiledKnowledge._status, the definition) the statuses are the same."""
+    from rdflib import URIRef
+
     from reasoner.inference import inferred_triples
     from reasoner.query.fastpath import PatientFacts
-    from rdflib import URIRef
 
     fast, _ = engines
     for p in (p for p in fast._prepare_many([record]) if p.status == "ok"):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from reasoner.errors import KnowledgeBaseError
 from reasoner import KnowledgeBase
+from reasoner.errors import KnowledgeBaseError
 from reasoner.query.backends import get_backend
 from reasoner.resources import module_paths, ontology_dir
 
