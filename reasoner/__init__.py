@@ -28,7 +28,9 @@ The result supports, and does not replace, clinical judgement.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+import threading
+from typing import TYPE_CHECKING, Any
 
 from reasoner.errors import (
     BackendError,
@@ -39,9 +41,6 @@ from reasoner.errors import (
     ReasonerError,
     UsageError,
 )
-from reasoner.kb import KnowledgeBase as _KnowledgeBase
-from reasoner.result import DISCLAIMER, Result
-from reasoner.validation import Finding, Severity, ValidationOutcome, validate_record
 
 __all__ = [
     "DISCLAIMER",
@@ -64,40 +63,93 @@ __all__ = [
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    from reasoner.result import Result
+    from reasoner.validation import ValidationOutcome
 
-class KnowledgeBase(_KnowledgeBase):
-    """The knowledge base loaded once, with the pipeline on top (the control object)."""
-
-    _engine = None
-
-    @property
-    def engine(self):
-        if self._engine is None:
-            from reasoner.engine import Engine
-
-            self._engine = Engine(self)
-        return self._engine
-
-    def recommend(self, record: Any, *, jurisdiction: str | None = None) -> Result:
-        """The result for one patient record (a dict per the patient-record contract)."""
-        return self.engine.run([record], jurisdiction=jurisdiction)[0]
-
-    def recommend_many(self, records: list[Any], *, jurisdiction: str | None = None) -> list[Result]:
-        """Results for many records, in input order; queries run once for the whole batch."""
-        return self.engine.run(records, jurisdiction=jurisdiction)
-
-    def validate(self, record: Any) -> ValidationOutcome:
-        """Validate a record without reasoning over it."""
-        return validate_record(record)
+#: Names imported on first use (PEP 562), so that ``import reasoner`` (and every command that does
+#: not reason, ``her2neg --help`` included) does not load the knowledge-base code and rdflib.
+_LAZY = {
+    "DISCLAIMER": "reasoner.result",
+    "Result": "reasoner.result",
+    "Finding": "reasoner.validation",
+    "Severity": "reasoner.validation",
+    "ValidationOutcome": "reasoner.validation",
+    "validate_record": "reasoner.validation",
+}
 
 
-_DEFAULT: KnowledgeBase | None = None
+def _knowledge_base_class() -> type:
+    from reasoner.kb import KnowledgeBase as _KnowledgeBase
+
+    class KnowledgeBase(_KnowledgeBase):
+        """The knowledge base loaded once, with the pipeline on top (the control object)."""
+
+        _engine = None
+
+        @property
+        def engine(self):
+            if self._engine is None:
+                from reasoner.engine import Engine
+
+                self._engine = Engine(self)
+            return self._engine
+
+        def recommend(self, record: Any, *, jurisdiction: str | None = None) -> Result:
+            """The result for one patient record (a dict per the patient-record contract)."""
+            return self.engine.run([record], jurisdiction=jurisdiction)[0]
+
+        def recommend_many(self, records: list[Any], *, jurisdiction: str | None = None) -> list[Result]:
+            """Results for many records, in input order; queries run once for the whole batch."""
+            return self.engine.run(records, jurisdiction=jurisdiction)
+
+        def validate(self, record: Any) -> ValidationOutcome:
+            """Validate a record without reasoning over it."""
+            from reasoner.validation import validate_record
+
+            return validate_record(record)
+
+    KnowledgeBase.__qualname__ = "KnowledgeBase"  # reasoner.KnowledgeBase, as pickle and docs name it
+    return KnowledgeBase
 
 
-def _default() -> KnowledgeBase:
+_LOCK = threading.Lock()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "KnowledgeBase":
+        with _LOCK:  # one class, whichever thread asks first
+            if "KnowledgeBase" in globals():
+                return globals()["KnowledgeBase"]
+            value = globals()["KnowledgeBase"] = _knowledge_base_class()
+        return value
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    else:
+        try:  # a submodule not imported yet (``reasoner.kb`` after a bare ``import reasoner``)
+            value = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        return value
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_LAZY))
+
+
+_DEFAULT: Any = None
+
+
+def _default():
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = KnowledgeBase.load()
+        _DEFAULT = __getattr__("KnowledgeBase").load()
     return _DEFAULT
 
 
@@ -111,4 +163,6 @@ def recommend(record: Any, *, jurisdiction: str | None = None) -> Result:
 
 def validate(record: Any) -> ValidationOutcome:
     """Validate one patient record; ``.ok`` is False when a violation blocks reasoning."""
+    from reasoner.validation import validate_record
+
     return validate_record(record)
