@@ -30,7 +30,8 @@ MARKER_TABLES = ("ER_STATUS", "ER_PERCENT", "PR_STATUS", "PR_PERCENT", "HER2_IHC
 #: Names of the tables moved into the mapping set: codes.py must not define them as literals.
 MOVED = {*MARKER_TABLES, "LVEF", "QTCF", "QTC_UNSPECIFIED", "CRCL", "HBA1C", "CALCIUM", "LAB_FIELDS",
          "LAB_LOINC_OUT", "CONCOMITANT_RXNORM", "IHC_ANSWERS", "INTENT_SETTING", "SETTING_INTENT_OUT",
-         "END_REASON_CODES", "END_REASON_OUT", "EVIDENCE_BASIS", "BASIS_OUT", "BREAST_SURGERY"}  # fmt: skip
+         "END_REASON_CODES", "END_REASON_OUT", "EVIDENCE_BASIS", "BASIS_OUT", "BREAST_SURGERY",
+         "POSITIVE", "NEGATIVE", "MENOPAUSE_OBSERVABLE"}  # fmt: skip
 #: Literal code tables still in codes.py, to be moved next (staging, answer codes, genes, procedures,
 #: therapy context, mCODE structure codes). The list may only shrink: a new code table goes to the
 #: mapping set.
@@ -41,8 +42,6 @@ NOT_YET_MOVED = {
     "CLINICAL_SIGNIFICANCE",
     "DISEASE_STATUS",
     "DELIBERATELY_IGNORED_LOINC",
-    "POSITIVE",
-    "NEGATIVE",
     "UNCERTAIN",
     "VARIANT_PRESENT",
     "VARIANT_ABSENT",
@@ -69,7 +68,6 @@ NOT_YET_MOVED = {
     "PROGRESSION_VALUES",
     "ANTI_HER2_RXNORM",
     "RADIOTHERAPY",
-    "MENOPAUSE_OBSERVABLE",
     "REGIONAL_SECONDARY",
 }
 #: A LOINC code (or LOINC answer), or a SNOMED CT / RxNorm / HGNC identifier.
@@ -306,3 +304,26 @@ def test_each_evidence_type_maps_to_its_progression_basis(code, basis):
     med = med_statement("m1", cc(RXN, "84857"), effectivePeriod={"start": "2019-01-01", "end": "2020-04-01"},
                         statusReason=[cc(None, None, text="disease progression")])  # fmt: skip
     assert run(med, prog).record["therapies"][0]["progression_basis"] == [basis]
+
+
+def test_coded_positive_negative_and_the_menopause_observable():
+    assert C.POSITIVE == {("loinc", "LA6576-8"), ("sct", "10828004")}
+    assert C.NEGATIVE == {("loinc", "LA6577-6"), ("sct", "260385009")}
+    assert set(C.MENOPAUSE_OBSERVABLE) == {"161712005"}
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "status"),
+    [(LOINC, "LA6576-8", "positive"), (LOINC, "LA6577-6", "negative"), (SCT, "10828004", "positive"),
+     (SCT, "260385009", "negative")],
+)  # fmt: skip
+def test_each_coded_answer_gives_its_receptor_status(system, code, status):
+    rec = run(obs("pr", cc(LOINC, "85339-0"), {"valueCodeableConcept": cc(system, code)})).record
+    assert rec["receptors"]["pr"] == status
+
+
+def test_a_menopausal_status_asked_but_unknown_stays_unknown():
+    absent = {"dataAbsentReason": cc("http://terminology.hl7.org/CodeSystem/data-absent-reason", "unknown")}
+    rec = run(obs("meno", cc(SCT, "161712005"), absent)).record
+    # asked and recorded unknown: kept unknown, not derived from the age (60 -> postmenopausal, NCCN)
+    assert rec["menopausal_status"] == "unknown"

@@ -21,7 +21,7 @@ from reasoner.vocab import H2N
 SNOMED_SETS = (H2N.MenopausalStatus, H2N.MetastaticSite, H2N.SpecimenType, H2N.ConditionCode)
 #: Every enumeration with coded individuals in the mapping set.
 ENUM_SETS = (*SNOMED_SETS, H2N.HER2IHCScore, H2N.TherapySetting, H2N.EndReason, H2N.ProgressionBasis,
-             H2N.SurgeryType)  # fmt: skip
+             H2N.SurgeryType, H2N.ReceptorStatus)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

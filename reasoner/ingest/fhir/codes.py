@@ -89,8 +89,6 @@ DELIBERATELY_IGNORED_LOINC: dict[str, str] = {
     "33728-7": "tumour size is mapped only for early disease",
 }
 
-POSITIVE = {("loinc", "LA6576-8"), ("sct", "10828004")}
-NEGATIVE = {("loinc", "LA6577-6"), ("sct", "260385009")}
 #: Equivocal / indeterminate / not evaluated: never read as negative.
 UNCERTAIN = {("sct", "42425007"), ("sct", "82334004"), ("sct", "419984006"), ("sct", "373068000")}
 UNCERTAIN_WORDS = (
@@ -337,8 +335,6 @@ MENOPAUSE_AGE = 60
 
 #: Data-absent-reason code system (an explicitly unknown value, e.g. menopausal status asked but unknown).
 DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
-#: SNOMED "Menopause, function" (observable): the code of a menopausal-status Observation.
-MENOPAUSE_OBSERVABLE = "161712005"
 
 #: Secondary malignant neoplasm of axillary lymph nodes: regional disease (N), not a distant site.
 REGIONAL_SECONDARY = {"94181007"}
@@ -367,6 +363,7 @@ def _tables() -> dict:
             lab_out[f.key] = (m.code, m.label, LAB_UNITS[f.key])
     meds = concomitant_medications()
     end_out = v.export_codes(H2N.EndReason)
+    status = H2N.ReceptorStatus
     return {
         "ER_STATUS": loinc(H2N.erStatus),
         "ER_PERCENT": loinc(H2N.erPercent),
@@ -389,6 +386,11 @@ def _tables() -> dict:
         "CONCOMITANT_RXNORM": {
             code: meds[URIRef(m.subject)] for code, m in v.concept_codes(meds, "rxnorm").items()
         },
+        # coded positive / negative results (LOINC answers, SNOMED qualifiers), as (system, code)
+        "POSITIVE": {(s, c) for s in ("loinc", "sct") for c, x in v.read_codes(status, s).items() if x == "positive"},
+        "NEGATIVE": {(s, c) for s in ("loinc", "sct") for c, x in v.read_codes(status, s).items() if x == "negative"},
+        # SNOMED observable of a menopausal-status Observation
+        "MENOPAUSE_OBSERVABLE": v.codes(H2N.menopausalStatus, "sct"),
         # LOINC answer -> HER2 IHC score
         "IHC_ANSWERS": v.read_codes(H2N.HER2IHCScore, system="loinc"),
         # SNOMED treatment intent -> therapy setting, and the code written on export

@@ -50,7 +50,7 @@ class ObservationMapper(_MapperState):
         if "comorbidities" in profiles:
             self.comorbidities(r)
             return
-        if m.dataAbsentReason is not None and C.MENOPAUSE_OBSERVABLE in sct:
+        if m.dataAbsentReason is not None and sct & C.MENOPAUSE_OBSERVABLE:
             # menopausal status assessed and recorded unknown: kept unknown, not derived by age
             self.cand("menopausal_status", _Candidate("unknown", date, r, "Observation.dataAbsentReason", code))
             return
