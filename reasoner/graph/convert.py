@@ -99,34 +99,62 @@ def _literal(f: Field, value: Any, path: str) -> Literal:
     return _typed(decimal_lexical(value), _XSD_DECIMAL)
 
 
+_EXTENSION_JSON = H2N.extensionJson
+_RDF_TYPE, _PATIENT = RDF.type, H2N.Patient
+_CACHE_LIMIT = 65536
+_LITERALS: dict[tuple, Literal] = {}
+"""(field kind, Python type, value) -> the Literal :func:`_literal` makes of it: the same term,
+looked up without going through the kind checks. Only values whose Literal depends on nothing
+else go in (a float zero is left out: ``0.0`` and ``-0.0`` are equal keys but differ in text)."""
+
+
+def _object(f: Field, v: Any, index: int | None, catalog) -> Any:
+    """The object term of one value of field ``f`` (``index``: of its list item, for error paths)."""
+    kind = f.kind
+    if kind == "enum" or kind == "enum_list":
+        iri = enum_table(f.enum).by_code.get(v) if isinstance(v, str) else None
+        if iri is None:
+            raise _bad(f.path(index), f"unknown code {v!r}")
+        return iri
+    if kind == "drug_list":
+        name = catalog.canonical(v) if isinstance(v, str) else None
+        if name is None:
+            raise _bad(f.path(index), f"unknown drug {v!r}")
+        return catalog.iri(name)
+    t = type(v)
+    key = (kind, t, v)
+    if t is str or t is int or t is bool or (t is float and v != 0):
+        hit = _LITERALS.get(key)
+        if hit is not None:
+            return hit
+        term = _literal(f, v, f.path(index))
+        if len(_LITERALS) >= _CACHE_LIMIT:
+            _LITERALS.clear()
+        _LITERALS[key] = term
+        return term
+    return _literal(f, v, f.path(index))
+
+
 def _add_fields(g: Graph, node: URIRef, group: str, obj: dict, catalog, index: int | None) -> None:
     fields = FIELDS_BY_GROUP[group]
+    add = g.add
     for key, value in obj.items():
-        if key.startswith("x_"):
-            ext_key = f"{group}.{key}" if group in ("biomarkers", "labs") else key
-            text = json.dumps([ext_key, value], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            g.add((node, H2N.extensionJson, Literal(text)))
-            continue
         f = fields.get(key)
-        path = f.path(index) if f else key
         if f is None:
-            raise _bad(path, f"unknown key {key!r}")
-        values = value if f.kind in _SET_KINDS else [value]
-        if not isinstance(values, list):
-            raise _bad(path, "expected a list")
-        for v in values:
-            if f.kind in ("enum", "enum_list"):
-                iri = enum_table(f.enum).by_code.get(v) if isinstance(v, str) else None
-                if iri is None:
-                    raise _bad(path, f"unknown code {v!r}")
-                g.add((node, f.prop, iri))
-            elif f.kind == "drug_list":
-                name = catalog.canonical(v) if isinstance(v, str) else None
-                if name is None:
-                    raise _bad(path, f"unknown drug {v!r}")
-                g.add((node, f.prop, catalog.iri(name)))
-            else:
-                g.add((node, f.prop, _literal(f, v, path)))
+            if key.startswith("x_"):
+                ext_key = f"{group}.{key}" if group in ("biomarkers", "labs") else key
+                text = json.dumps([ext_key, value], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                add((node, _EXTENSION_JSON, Literal(text)))
+                continue
+            raise _bad(key, f"unknown key {key!r}")
+        prop, kind = f.prop, f.kind
+        if kind in _SET_KINDS:
+            if not isinstance(value, list):
+                raise _bad(f.path(index), "expected a list")
+            for v in value:
+                add((node, prop, _object(f, v, index, catalog)))
+        else:
+            add((node, prop, _object(f, value, index, catalog)))
 
 
 def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
@@ -135,7 +163,7 @@ def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
         raise _bad("id", "a record must be an object with a string id")
     catalog = _catalog(catalog)
     patient = patient_iri(record["id"])
-    g.add((patient, RDF.type, H2N.Patient))
+    g.add((patient, _RDF_TYPE, _PATIENT))
     top = {k: v for k, v in record.items() if k in FIELDS_BY_GROUP[""] or k.startswith("x_")}
     _add_fields(g, patient, "", top, catalog, None)
     for key, value in record.items():
@@ -152,7 +180,7 @@ def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
                     raise _bad(f"{key}[{i}]", "expected an object")
                 node = node_iri(patient, key, i)
                 g.add((patient, group.link, node))
-                g.add((node, RDF.type, group.cls))
+                g.add((node, _RDF_TYPE, group.cls))
                 g.add((node, group.index_prop, _typed(str(i), _XSD_INTEGER)))
                 _add_fields(g, node, key, item, catalog, i)
             continue
@@ -163,7 +191,7 @@ def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
         else:
             node = node_iri(patient, key)
             g.add((patient, group.link, node))
-            g.add((node, RDF.type, group.cls))
+            g.add((node, _RDF_TYPE, group.cls))
             _add_fields(g, node, key, value, catalog, None)
     return patient
 

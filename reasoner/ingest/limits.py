@@ -81,6 +81,63 @@ def _path(ref: tuple | None) -> str:
     return path
 
 
+def _plainly_safe(value: Any) -> bool:
+    """True when ``value`` certainly has none of the problems :func:`value_problems` looks for:
+    a recursive pass over exactly-typed JSON values (dict, list, str, int, float, bool, None)
+    with ASCII keys and strings, small integers, at most ``MAX_VALUES`` values and ``MAX_DEPTH``
+    levels. Anything else (a subclass, a tuple, non-ASCII text, a big integer) answers False and
+    the full walk decides, so the answer never differs from it."""
+    budget = [MAX_VALUES - 1]  # the value itself counts too
+
+    def ok(v: Any, depth: int) -> bool:
+        t = type(v)
+        if t is dict:
+            if depth > MAX_DEPTH:
+                return False
+            budget[0] -= len(v)
+            if budget[0] < 0:
+                return False
+            for k, x in v.items():
+                if type(k) is not str or not k.isascii():
+                    return False
+                tx = type(x)
+                if tx is str:
+                    if not x.isascii():
+                        return False
+                elif tx is int:
+                    if x.bit_length() > _MAX_INT_BITS:
+                        return False
+                elif tx is dict or tx is list:
+                    if not ok(x, depth + 1):
+                        return False
+                elif not (x is None or tx is float or tx is bool):
+                    return False
+            return True
+        if t is list:
+            if depth > MAX_DEPTH:
+                return False
+            budget[0] -= len(v)
+            if budget[0] < 0:
+                return False
+            for x in v:
+                tx = type(x)
+                if tx is str:
+                    if not x.isascii():
+                        return False
+                elif tx is int:
+                    if x.bit_length() > _MAX_INT_BITS:
+                        return False
+                elif tx is dict or tx is list:
+                    if not ok(x, depth + 1):
+                        return False
+                elif not (x is None or tx is float or tx is bool):
+                    return False
+            return True
+        return False
+
+    return ok(value, 1)
+
+
 def value_problems(value: Any, *, limit: int = 5) -> list[tuple[str, str]]:
     """``(json_path, message)`` for each value of ``value`` no reader could carry safely.
 
@@ -89,6 +146,8 @@ def value_problems(value: Any, *, limit: int = 5) -> list[tuple[str, str]]:
     every record: paths are kept as ``(parent, key)`` chains and written out only for a problem,
     and ASCII text, which holds no surrogate, skips the search for one.)
     """
+    if _plainly_safe(value):  # the usual record: one quick pass, no path chains
+        return []
     problems: list[tuple[str, str]] = []
     stack: list[tuple[Any, tuple | None, int]] = [(value, None, 1)]
     count = 0

@@ -537,9 +537,21 @@ def _arith(op: str, a, b):
     raise _ERROR
 
 
+_VARIABLES: dict[str, Variable] = {}
+
+
+def _var(x):
+    """One Variable object per name: the bindings are dicts keyed by Variable, and a lookup with
+    the very object the dict holds skips rdflib's ``__eq__`` (Python code) on every access."""
+    if isinstance(x, Variable):
+        return _VARIABLES.setdefault(str(x), x)
+    return x
+
+
 def _compile_expr(e, shape) -> _Expr:
     """A SPARQL expression of rdflib's algebra as a function of the bindings (raises _Error)."""
     if isinstance(e, Variable):
+        e = _var(e)
 
         def var(b):
             try:
@@ -746,6 +758,7 @@ def _step(
     """One triple pattern of a BGP: the bindings extended by each matching triple. ``before``:
     the variables bound when it runs; the positions the index lookup matched are not compared
     again, the others bind a new variable or are compared with their value."""
+    pattern = tuple(_var(x) for x in pattern)
     s, p, o = pattern
     pkey = None if isinstance(p, Variable) else str(p)
     matched = {"sp": (0, 1), "po": (1, 2), "s": (0,), "scan": ()}[mode]
@@ -811,7 +824,7 @@ def _compile_algebra(
                     raise _fail(f"unsupported term {x!r} in a SPARQL constraint", shape)
         return _bgp(list(node.triples), bound, filters)
     if name == "Extend":
-        var = node.var
+        var = _var(node.var)
         passed = [f for f in filters if var not in f[0]]  # the others need the new variable
         inner = _compile_algebra(node.p, shape, bound, passed)
         filters[:] = [f for f in filters if var in f[0] or f in passed]
@@ -848,8 +861,8 @@ def _compile_algebra(
     )
 
 
-_THIS = Variable("this")
-_PATH = Variable("path")
+_THIS = _var(Variable("this"))
+_PATH = _var(Variable("path"))
 
 
 _ALGEBRA_FORMAT = 1
