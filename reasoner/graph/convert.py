@@ -25,6 +25,7 @@ from rdflib.namespace import XSD
 
 from reasoner.errors import InputError
 from reasoner.graph.mapping import FIELDS_BY_GROUP, GROUPS, Field, node_iri, patient_iri
+from reasoner.graph.triples import PatientTriples
 from reasoner.graph.vocab import H2N, enum_table
 from reasoner.ingest.rdf import (  # the reverse, re-exported
     _SET_KINDS,
@@ -135,9 +136,8 @@ def _object(f: Field, v: Any, index: int | None, catalog) -> Any:
     return _literal(f, v, f.path(index))
 
 
-def _add_fields(g: Graph, node: URIRef, group: str, obj: dict, catalog, index: int | None) -> None:
+def _add_fields(add, node: URIRef, group: str, obj: dict, catalog, index: int | None) -> None:
     fields = FIELDS_BY_GROUP[group]
-    add = g.add
     for key, value in obj.items():
         f = fields.get(key)
         if f is None:
@@ -162,10 +162,22 @@ def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):
         raise _bad("id", "a record must be an object with a string id")
     catalog = _catalog(catalog)
+    out: list[tuple] = []
+    try:  # collected in a list, then added in order (also the ones before a field that fails)
+        return _record_triples(out.append, record, catalog)
+    finally:
+        if type(g) is PatientTriples:
+            g.update(out)
+        else:
+            for t in out:
+                g.add(t)
+
+
+def _record_triples(add, record: dict, catalog) -> URIRef:
     patient = patient_iri(record["id"])
-    g.add((patient, _RDF_TYPE, _PATIENT))
+    add((patient, _RDF_TYPE, _PATIENT))
     top = {k: v for k, v in record.items() if k in FIELDS_BY_GROUP[""] or k.startswith("x_")}
-    _add_fields(g, patient, "", top, catalog, None)
+    _add_fields(add, patient, "", top, catalog, None)
     for key, value in record.items():
         if key in top:
             continue
@@ -179,20 +191,20 @@ def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
                 if not isinstance(item, dict):
                     raise _bad(f"{key}[{i}]", "expected an object")
                 node = node_iri(patient, key, i)
-                g.add((patient, group.link, node))
-                g.add((node, _RDF_TYPE, group.cls))
-                g.add((node, group.index_prop, _typed(str(i), _XSD_INTEGER)))
-                _add_fields(g, node, key, item, catalog, i)
+                add((patient, group.link, node))
+                add((node, _RDF_TYPE, group.cls))
+                add((node, group.index_prop, _typed(str(i), _XSD_INTEGER)))
+                _add_fields(add, node, key, item, catalog, i)
             continue
         if not isinstance(value, dict):
             raise _bad(key, "expected an object")
         if group.link is None:  # biomarkers, labs: fields sit on the patient node
-            _add_fields(g, patient, key, value, catalog, None)
+            _add_fields(add, patient, key, value, catalog, None)
         else:
             node = node_iri(patient, key)
-            g.add((patient, group.link, node))
-            g.add((node, _RDF_TYPE, group.cls))
-            _add_fields(g, node, key, value, catalog, None)
+            add((patient, group.link, node))
+            add((node, _RDF_TYPE, group.cls))
+            _add_fields(add, node, key, value, catalog, None)
     return patient
 
 

@@ -27,6 +27,11 @@ class PatientTriples:
         self._triples[triple] = None
         return self
 
+    def update(self, triples) -> PatientTriples:
+        """Add many triples, in order (as ``add`` on each, in one call)."""
+        self._triples.update(dict.fromkeys(triples))
+        return self
+
     def triples(self, pattern: tuple) -> Iterator[tuple]:
         """The triples matching ``(s, p, o)``, ``None`` matching anything (as ``Graph.triples``)."""
         s, p, o = pattern

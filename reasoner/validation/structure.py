@@ -43,6 +43,9 @@ _GROUP_NAMES = {
     "therapies": "a therapy",
     "biomarker_tests": "a biomarker test",
 }
+_SUB_GROUPS = [k for k in GROUPS if k]
+_GOOD_DATES: set[str] = set()
+"""Date texts already found valid (format, calendar, year): the check depends on nothing else."""
 _ITEM_WORDS = {"therapies": ("therapy objects", "therapies", "a therapy"),
                "biomarker_tests": ("test objects", "tests", "a test")}
 
@@ -149,8 +152,14 @@ class _Checker:
     def obj(self, group: str, value: dict, prefix: str, index: int | None) -> dict:
         fields = FIELDS_BY_GROUP[group]
         out: dict[str, Any] = {}
-        sub_groups = [k for k in GROUPS if k] if group == "" else []
+        sub_groups = _SUB_GROUPS if group == "" else []
         for key, v in value.items():
+            f = fields.get(key) if type(key) is str else None
+            if f is not None:  # a field (no field name is long, starts with x_ or names a group)
+                ok, norm = self.field(f, v, prefix + key)
+                if ok and not (isinstance(norm, list) and not norm):
+                    out[key] = norm
+                continue
             path = f"{prefix}{key}" if isinstance(key, str) else prefix.rstrip(".") or "(record)"
             if not isinstance(key, str):
                 self.add(
@@ -248,6 +257,26 @@ class _Checker:
 
     def scalar(self, f: Field, v: Any, path: str) -> tuple[bool, Any]:
         kind = f.kind
+        t = type(v)  # the usual valid values first, accepted as the checks below would accept them
+        if t is str:
+            if kind == "enum" or kind == "enum_list":
+                if v in (f.allowed or enum_table(f.enum).codes):
+                    return True, v
+            elif kind == "date":
+                if v in _GOOD_DATES:
+                    return True, v
+            elif kind == "string" or kind == "scalar":
+                if 1 <= len(v) <= f.max_len and v.strip():
+                    return True, v
+        elif t is int:
+            if (kind == "integer" or kind == "decimal" or kind == "scalar") and -MAX_ABS_NUMBER <= v <= MAX_ABS_NUMBER:
+                return True, v
+        elif t is float:
+            if (kind == "decimal" or kind == "scalar") and -MAX_ABS_NUMBER <= v <= MAX_ABS_NUMBER:
+                return True, v
+        elif t is bool:
+            if kind == "boolean":
+                return True, v
         if kind == "scalar":  # a code (text) or a number; which one is allowed is checked per test
             kind = "string" if isinstance(v, str) else "decimal"
             f = Field(f.group, f.key, f.prop, kind, max_len=f.max_len)
@@ -306,6 +335,9 @@ class _Checker:
             if d.year < 1900:
                 self.add(path, v, f"{path}: {v} is before 1900; check the year.")
                 return False, None
+            if len(_GOOD_DATES) >= 65536:
+                _GOOD_DATES.clear()
+            _GOOD_DATES.add(v)
             return True, v
         limit = f.max_len
         if kind == "drug_list":
