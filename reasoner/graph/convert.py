@@ -136,25 +136,50 @@ def _object(f: Field, v: Any, index: int | None, catalog) -> Any:
     return _literal(f, v, f.path(index))
 
 
+_TABLES: dict[str, dict[str, tuple]] = {}
+
+
+def _table(group: str) -> dict[str, tuple]:
+    """Per field key of a group: (field, property, kind, is a list, codes -> IRIs for an enum)."""
+    table = _TABLES.get(group)
+    if table is None:
+        table = {
+            key: (f, f.prop, f.kind, f.kind in _SET_KINDS,
+                  enum_table(f.enum).by_code if f.kind in ("enum", "enum_list") else None)
+            for key, f in FIELDS_BY_GROUP[group].items()
+        }
+        _TABLES[group] = table
+    return table
+
+
 def _add_fields(add, node: URIRef, group: str, obj: dict, catalog, index: int | None) -> None:
-    fields = FIELDS_BY_GROUP[group]
+    table = _TABLES.get(group) or _table(group)
+    literals = _LITERALS
     for key, value in obj.items():
-        f = fields.get(key)
-        if f is None:
+        spec = table.get(key)
+        if spec is None:
             if key.startswith("x_"):
                 ext_key = f"{group}.{key}" if group in ("biomarkers", "labs") else key
                 text = json.dumps([ext_key, value], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
                 add((node, _EXTENSION_JSON, Literal(text)))
                 continue
             raise _bad(key, f"unknown key {key!r}")
-        prop, kind = f.prop, f.kind
-        if kind in _SET_KINDS:
+        f, prop, kind, is_list, by_code = spec
+        if is_list:
             if not isinstance(value, list):
                 raise _bad(f.path(index), "expected a list")
-            for v in value:
-                add((node, prop, _object(f, v, index, catalog)))
+            values = value
         else:
-            add((node, prop, _object(f, value, index, catalog)))
+            values = (value,)
+        for v in values:
+            t = type(v)
+            if by_code is not None and t is str:  # the usual cases inline, the rest in _object
+                term = by_code.get(v)
+            elif by_code is None and (t is str or t is int or t is bool or (t is float and v != 0)):
+                term = literals.get((kind, t, v))
+            else:
+                term = None
+            add((node, prop, term if term is not None else _object(f, v, index, catalog)))
 
 
 def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:

@@ -29,7 +29,10 @@ class PatientTriples:
 
     def update(self, triples) -> PatientTriples:
         """Add many triples, in order (as ``add`` on each, in one call)."""
-        self._triples.update(dict.fromkeys(triples))
+        if self._triples:
+            self._triples.update(dict.fromkeys(triples))
+        else:
+            self._triples = dict.fromkeys(triples)
         return self
 
     def triples(self, pattern: tuple) -> Iterator[tuple]:

@@ -398,8 +398,14 @@ def _constraint(g: Graph, c, o, shape) -> _Check:
     raise _fail(f"constraint {c} is not supported by the compiled shapes", shape)
 
 
-def _property_checks(g: Graph, prop, shape, allowed_extra=frozenset()) -> tuple[_Path, list[_Check]]:
-    """The path and the constraint tests of one property shape."""
+_EMPTY_FAILS = frozenset({SH.minCount, SH.hasValue})
+"""The constraint components that can fail on a focus node with no value on the path (the others
+quantify over the values: no value, no violation)."""
+
+
+def _property_checks(g: Graph, prop, shape, allowed_extra=frozenset()) -> tuple[_Path, list[_Check], bool]:
+    """The path and the constraint tests of one property shape, and whether a focus node without
+    any value on the path can fail them (else its checks are skipped)."""
     path_node = g.value(prop, SH.path)
     if path_node is None:
         raise _fail("a property shape needs sh:path", shape)
@@ -407,13 +413,15 @@ def _property_checks(g: Graph, prop, shape, allowed_extra=frozenset()) -> tuple[
         raise _fail("a property shape needs exactly one sh:path", shape)
     path = _compile_path(g, path_node, shape)
     checks = []
+    empty_fails = False
     for c, o in g.predicate_objects(prop):
         if c == SH.path or c in allowed_extra:
             continue
         checks.append(_constraint(g, c, o, shape))
+        empty_fails = empty_fails or c in _EMPTY_FAILS
     if not checks:
         raise _fail("a property shape without constraints", shape)
-    return path, checks
+    return path, checks, empty_fails
 
 
 def _conforms_to(g: Graph, node, shape) -> Callable[[_Index, Any], bool]:
@@ -428,8 +436,10 @@ def _conforms_to(g: Graph, node, shape) -> Callable[[_Index, Any], bool]:
         raise _fail("sh:not of an empty shape", shape)
 
     def conforms(idx, focus):
-        for path, checks in props:
+        for path, checks, empty_fails in props:
             values = path(idx, focus)
+            if not values and not empty_fails:
+                continue
             for check in checks:
                 if check(idx, focus, values):
                     return False
@@ -592,6 +602,8 @@ def _compile_expr(e, shape) -> _Expr:
                 return op != "IN"
 
             if e.other and all(type(x) is URIRef for x in e.other):
+                if op == "IN" and isinstance(e.expr, Variable):  # lets a pattern read only these
+                    member_iri.among = (_var(e.expr), iris)  # type: ignore[attr-defined]
                 return member_iri
             return member
         right = _compile_expr(e.other, shape)
@@ -773,6 +785,17 @@ def _step(
         else:
             compare.append((pos, x))
 
+    # ``FILTER (?p IN (<a>, <b>))`` on the predicate this step binds: every solution has one of
+    # those IRIs as ?p, so only the triples with those predicates are candidates (the filter
+    # still runs on each)
+    among = None
+    if mode == "s" and isinstance(p, Variable) and (1, p) in bind:
+        for check in checks:
+            spec = getattr(check, "among", None)
+            if spec is not None and spec[0] is p:
+                among = tuple(sorted(spec[1]))
+                break
+
     def value(x, b):
         return b[x] if isinstance(x, Variable) else x
 
@@ -786,6 +809,9 @@ def _step(
         if mode == "s":
             sv = value(s, b)
             terms = idx.pterms
+            if among is not None:  # a filter keeps only these predicates: read only theirs
+                props = idx.out.get(sv, _EMPTY)
+                return ((sv, terms[pp], oo) for pp in among if pp in props for oo in props[pp])
             return ((sv, terms[pp], oo) for pp, objects in idx.out.get(sv, _EMPTY).items() for oo in objects)
         return iter(idx.triples)
 
@@ -1035,12 +1061,14 @@ def _compile_shape(g: Graph, shape: URIRef) -> Callable[[_Index, Any], Iterable[
         path_node = g.value(shape, SH.path)
         if not isinstance(path_node, URIRef):
             raise _fail("a top-level property shape needs a plain IRI sh:path", shape)
-        path, checks = _property_checks(g, shape, shape, allowed_extra=_ANNOTATIONS)
+        path, checks, empty_fails = _property_checks(g, shape, shape, allowed_extra=_ANNOTATIONS)
 
         found = (path_node,)
 
         def property_shape(idx, focus):
             values = path(idx, focus)
+            if not values and not empty_fails:
+                return ()
             for check in checks:
                 if check(idx, focus, values):
                     return found
