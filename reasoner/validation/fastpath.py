@@ -434,6 +434,19 @@ def _conforms_to(g: Graph, node, shape) -> Callable[[_Index, Any], bool]:
     props = [_property_checks(g, prop, shape) for prop in g.objects(node, SH.property)]
     if not props:
         raise _fail("sh:not of an empty shape", shape)
+    # a focus node without a value for an IRI path that sh:hasValue or sh:minCount (1 or more)
+    # requires cannot conform: the predicate it needs for the shape to conform, if any
+    needs = None
+    for prop in g.objects(node, SH.property):
+        path_node = g.value(prop, SH.path)
+        if not isinstance(path_node, URIRef):
+            continue
+        min_count = g.value(prop, SH.minCount)
+        if g.value(prop, SH.hasValue) is not None or (
+            isinstance(min_count, Literal) and isinstance(min_count.value, int) and min_count.value >= 1
+        ):
+            needs = str(path_node)
+            break
 
     def conforms(idx, focus):
         for path, checks, empty_fails in props:
@@ -445,6 +458,7 @@ def _conforms_to(g: Graph, node, shape) -> Callable[[_Index, Any], bool]:
                     return False
         return True
 
+    conforms.needs = needs  # type: ignore[attr-defined]
     return conforms
 
 
@@ -754,6 +768,26 @@ def _bgp(
             filters.remove(f)
         steps.append(_step(mode, best, before, [expr for _, expr in ready]))
 
+    if len(steps) == 1:
+        return steps[0]
+    if len(steps) == 2:  # the usual lengths as plain nested loops
+        first, second = steps
+
+        def two(idx, b):
+            for b1 in first(idx, b):
+                yield from second(idx, b1)
+
+        return two
+    if len(steps) == 3:
+        first, second, third = steps
+
+        def three(idx, b):
+            for b1 in first(idx, b):
+                for b2 in second(idx, b1):
+                    yield from third(idx, b2)
+
+        return three
+
     def solve(idx, b, i):
         if i == len(steps):
             yield b
@@ -795,6 +829,81 @@ def _step(
             if spec is not None and spec[0] is p:
                 among = tuple(sorted(spec[1]))
                 break
+
+    # the usual shapes of a step, without the general machinery below: an IRI predicate with the
+    # subject known and the object new or known, or the object known and the subject new
+    if pkey is not None and mode in ("sp", "po"):
+        known, new_pos = (s, 2) if mode == "sp" else (o, 0)
+        known_var = isinstance(known, Variable)
+        if bind == [(new_pos, pattern[new_pos])] and not compare:
+            var = pattern[new_pos]
+            if mode == "sp":
+
+                def lookup(idx, k):
+                    return idx.out.get(k, _EMPTY).get(pkey, ())
+            else:
+
+                def lookup(idx, k):
+                    return idx.subjects(pkey, k)
+
+            def run_new(idx, b):
+                for x in lookup(idx, b[known] if known_var else known):
+                    new = dict(b)
+                    new[var] = x
+                    for check in checks:
+                        try:
+                            if _ebv(check(new)) is not True:
+                                break
+                        except _Error:
+                            break
+                    else:
+                        yield new
+
+            return run_new
+        if mode == "sp" and not bind and compare == [(2, o)]:
+            want_var = isinstance(o, Variable)
+
+            def run_known(idx, b):
+                want = b[o] if want_var else o
+                for got in idx.out.get(b[s] if known_var else s, _EMPTY).get(pkey, ()):
+                    if want is not got and (type(want) is not type(got) or want != got):
+                        continue
+                    for check in checks:
+                        try:
+                            if _ebv(check(b)) is not True:
+                                break
+                        except _Error:
+                            break
+                    else:
+                        yield b
+
+            return run_known
+
+    if mode == "s" and not compare and bind == [(1, p), (2, o)]:  # subject known, ?p ?o new
+        subject_var = isinstance(s, Variable)
+
+        def run_po_new(idx, b):
+            props = idx.out.get(b[s] if subject_var else s, _EMPTY)
+            terms = idx.pterms
+            for pp in props if among is None else among:
+                objects = props.get(pp)
+                if not objects:
+                    continue
+                pterm = terms[pp]
+                for oo in objects:
+                    new = dict(b)
+                    new[p] = pterm
+                    new[o] = oo
+                    for check in checks:
+                        try:
+                            if _ebv(check(new)) is not True:
+                                break
+                        except _Error:
+                            break
+                    else:
+                        yield new
+
+        return run_po_new
 
     def value(x, b):
         return b[x] if isinstance(x, Variable) else x
@@ -1034,7 +1143,8 @@ class CompiledShapes:
     def __init__(self, shapes: list[tuple[URIRef, URIRef, Callable[[_Index, Any], Iterable[Any]]]]):
         by_target: dict[URIRef, list] = {}
         for shape, target, check in shapes:
-            by_target.setdefault(target, []).append((shape, check))
+            # needs: the predicate a focus node must have for the check to find anything
+            by_target.setdefault(target, []).append((shape, check, getattr(check, "needs", None)))
         self.by_target = by_target
         self.shapes = tuple(s for s, _, _ in shapes)
 
@@ -1047,7 +1157,10 @@ class CompiledShapes:
             idx = _Index(triples)
             for target, checks in targets:
                 for focus in idx.types.get(target, ()):
-                    for shape, check in checks:
+                    props = idx.out.get(focus, _EMPTY)
+                    for shape, check, needs in checks:
+                        if needs is not None and needs not in props:
+                            continue
                         for path in check(idx, focus):
                             out.add((shape, focus, path))
         return out
@@ -1074,13 +1187,20 @@ def _compile_shape(g: Graph, shape: URIRef) -> Callable[[_Index, Any], Iterable[
                     return found
             return ()
 
+        if not empty_fails:  # no value on the path, no violation: the runner skips the call
+            property_shape.needs = str(path_node)  # type: ignore[attr-defined]
         return property_shape
     parts: list[Callable[[_Index, Any], Iterable[Any]]] = []
     for c in keys:
         if c == SH["not"]:
             for inner in g.objects(shape, SH["not"]):
                 conforms = _conforms_to(g, inner, shape)
-                parts.append(lambda idx, focus, conforms=conforms: _NO_PATH if conforms(idx, focus) else ())
+
+                def violates(idx, focus, conforms=conforms):
+                    return _NO_PATH if conforms(idx, focus) else ()
+
+                violates.needs = conforms.needs  # type: ignore[attr-defined]
+                parts.append(violates)
         elif c == SH.sparql:
             for constraint in g.objects(shape, SH.sparql):
                 parts.append(_sparql_constraint(g, constraint, shape))
@@ -1090,7 +1210,7 @@ def _compile_shape(g: Graph, shape: URIRef) -> Callable[[_Index, Any], Iterable[
         raise _fail("a node shape without constraints", shape)
 
     if len(parts) == 1:
-        return parts[0]
+        return parts[0]  # keeps its ``needs``: nothing else in the shape can find anything
     return lambda idx, focus: [path for part in parts for path in part(idx, focus)]
 
 
