@@ -152,7 +152,11 @@ def _table(group: str) -> dict[str, tuple]:
     return table
 
 
-def _add_fields(add, node: URIRef, group: str, obj: dict, catalog, index: int | None) -> None:
+def _add_fields(add, node: URIRef, group: str, obj: dict, catalog, index: int | None) -> bool:
+    """Add the triples of one object's fields; False when a list field gave a term twice (the
+    only way one record can give a triple twice: each other field, extension key, node and link
+    is on its own node and property)."""
+    distinct = True
     table = _TABLES.get(group) or _table(group)
     literals = _LITERALS
     for key, value in obj.items():
@@ -171,6 +175,7 @@ def _add_fields(add, node: URIRef, group: str, obj: dict, catalog, index: int | 
             values = value
         else:
             values = (value,)
+        terms = []
         for v in values:
             t = type(v)
             if by_code is not None and t is str:  # the usual cases inline, the rest in _object
@@ -179,7 +184,12 @@ def _add_fields(add, node: URIRef, group: str, obj: dict, catalog, index: int | 
                 term = literals.get((kind, t, v))
             else:
                 term = None
-            add((node, prop, term if term is not None else _object(f, v, index, catalog)))
+            term = term if term is not None else _object(f, v, index, catalog)
+            add((node, prop, term))
+            terms.append(term)
+        if len(terms) > 1 and len(set(terms)) < len(terms):
+            distinct = False
+    return distinct
 
 
 def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
@@ -188,21 +198,27 @@ def add_record(g: Graph, record: dict, *, catalog=None) -> URIRef:
         raise _bad("id", "a record must be an object with a string id")
     catalog = _catalog(catalog)
     out: list[tuple] = []
+    distinct = False
     try:  # collected in a list, then added in order (also the ones before a field that fails)
-        return _record_triples(out.append, record, catalog)
+        patient, distinct = _record_triples(out.append, record, catalog)
+        return patient
     finally:
         if type(g) is PatientTriples:
-            g.update(out)
+            if distinct:
+                g.update_distinct(out)
+            else:
+                g.update(out)
         else:
             for t in out:
                 g.add(t)
 
 
-def _record_triples(add, record: dict, catalog) -> URIRef:
+def _record_triples(add, record: dict, catalog) -> tuple[URIRef, bool]:
+    """The triples of a record, given to ``add``; the patient IRI and whether they are distinct."""
     patient = patient_iri(record["id"])
     add((patient, _RDF_TYPE, _PATIENT))
     top = {k: v for k, v in record.items() if k in FIELDS_BY_GROUP[""] or k.startswith("x_")}
-    _add_fields(add, patient, "", top, catalog, None)
+    distinct = _add_fields(add, patient, "", top, catalog, None)
     for key, value in record.items():
         if key in top:
             continue
@@ -219,18 +235,18 @@ def _record_triples(add, record: dict, catalog) -> URIRef:
                 add((patient, group.link, node))
                 add((node, _RDF_TYPE, group.cls))
                 add((node, group.index_prop, _typed(str(i), _XSD_INTEGER)))
-                _add_fields(add, node, key, item, catalog, i)
+                distinct = _add_fields(add, node, key, item, catalog, i) and distinct
             continue
         if not isinstance(value, dict):
             raise _bad(key, "expected an object")
         if group.link is None:  # biomarkers, labs: fields sit on the patient node
-            _add_fields(add, patient, key, value, catalog, None)
+            distinct = _add_fields(add, patient, key, value, catalog, None) and distinct
         else:
             node = node_iri(patient, key)
             add((patient, group.link, node))
             add((node, _RDF_TYPE, group.cls))
-            _add_fields(add, node, key, value, catalog, None)
-    return patient
+            distinct = _add_fields(add, node, key, value, catalog, None) and distinct
+    return patient, distinct
 
 
 def record_to_graph(record: dict, *, catalog=None) -> Graph:

@@ -136,3 +136,37 @@ def test_generated_records_are_valid_and_already_normal(record):
     outcome = validate_record(record)
     assert outcome.ok, [f.to_dict() for f in outcome.violations]
     assert outcome.record == record
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records())
+def test_patient_triples_hold_the_same_triples_as_an_rdflib_graph(record):
+    from reasoner.graph import add_record
+    from reasoner.graph.triples import PatientTriples
+
+    triples = PatientTriples()
+    add_record(triples, record)
+    assert len(set(triples)) == len(triples) == len(record_to_graph(record))
+    assert set(triples) == set(record_to_graph(record))
+
+
+def test_patient_triples_keep_one_copy_of_a_repeated_list_value():
+    """A record that was not normalised (a drug named twice, once as a synonym; a medication
+    twice) gives each triple once, as an rdflib graph does, and stays a set after changes."""
+    from reasoner.graph import add_record
+    from reasoner.graph.triples import PatientTriples
+
+    record = {
+        "id": "dup", "as_of": "2026-01-01", "sex": "female", "age": 60, "setting": "metastatic",
+        "medications": ["warfarin", "warfarin"],
+        "therapies": [{"drugs": ["letrozole", "Letrozole", "letrozole"], "setting": "metastatic"}],
+    }
+    triples = PatientTriples()
+    add_record(triples, record)
+    graph = record_to_graph(record)
+    assert len(triples) == len(graph) == len(set(triples))
+    assert set(triples) == set(graph)
+    first = next(iter(triples))
+    assert first in triples
+    triples.add(first)
+    assert len(triples) == len(graph)
