@@ -46,6 +46,37 @@ _GROUP_NAMES = {
 _SUB_GROUPS = [k for k in GROUPS if k]
 _GOOD_DATES: set[str] = set()
 """Date texts already found valid (format, calendar, year): the check depends on nothing else."""
+_DATES, _NUMBER = object(), object()
+_QUICK: dict[str, dict[str, tuple]] = {}
+
+
+def _quick(group: str) -> dict[str, tuple]:
+    """Per field key of a group: (field, what a valid single value looks like) where ``accepts``
+    is the frozenset of allowed codes (enum), ``_DATES`` (a date: ``_GOOD_DATES``), the longest
+    length (text), or the one Python type of a valid number or boolean that scalar() returns as
+    it is (int for integers, bool), ``_NUMBER`` (a decimal: int or float); None for the others
+    (lists, codes-or-numbers: field() checks them)."""
+    table = {}
+    for key, f in FIELDS_BY_GROUP[group].items():
+        kind = f.kind
+        accepts: Any = None
+        if kind == "enum":
+            accepts = frozenset(f.allowed or enum_table(f.enum).codes)
+        elif kind == "date":
+            accepts = _DATES
+        elif kind == "string":
+            accepts = f.max_len
+        elif kind == "integer":
+            accepts = int
+        elif kind == "decimal":
+            accepts = _NUMBER
+        elif kind == "boolean":
+            accepts = bool
+        table[key] = (f, accepts)
+    _QUICK[group] = table
+    return table
+
+
 _ITEM_WORDS = {"therapies": ("therapy objects", "therapies", "a therapy"),
                "biomarker_tests": ("test objects", "tests", "a test")}
 
@@ -153,9 +184,22 @@ class _Checker:
         fields = FIELDS_BY_GROUP[group]
         out: dict[str, Any] = {}
         sub_groups = _SUB_GROUPS if group == "" else []
+        quick = _QUICK.get(group) or _quick(group)
         for key, v in value.items():
-            f = fields.get(key) if type(key) is str else None
-            if f is not None:  # a field (no field name is long, starts with x_ or names a group)
+            q = quick.get(key) if type(key) is str else None
+            if q is not None:  # a field (no field name is long, starts with x_ or names a group)
+                f, accepts = q
+                t = type(v)  # the usual valid single values, accepted as scalar() accepts them
+                if t is str:
+                    ok = v in accepts if type(accepts) is frozenset else (
+                        accepts is _DATES and v in _GOOD_DATES) or (
+                        type(accepts) is int and 1 <= len(v) <= accepts and v.strip())
+                else:
+                    ok = (t is accepts or (accepts is _NUMBER and (t is int or t is float))) and (
+                        t is bool or -MAX_ABS_NUMBER <= v <= MAX_ABS_NUMBER)
+                if ok:
+                    out[key] = v
+                    continue
                 ok, norm = self.field(f, v, prefix + key)
                 if ok and not (isinstance(norm, list) and not norm):
                     out[key] = norm
