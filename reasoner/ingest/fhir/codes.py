@@ -196,8 +196,6 @@ SITE_WORDS = (
 STAGE_GROUP = {"21908-9", "21902-2", "399537006", "399588009"}
 CLINICAL_STAGE_GROUP = {"21908-9", "399537006"}
 M_CATEGORY = {"21907-1", "21901-4", "399387003", "371497001"}
-T_CATEGORY = {"21905-5", "21899-0", "399504009", "384625004"}
-N_CATEGORY = {"21906-3", "21900-6", "399534004", "371494008"}
 STAGE_SNOMED = {
     "258215001": "1",
     "258219007": "2",
@@ -223,8 +221,6 @@ N_SNOMED = {
 }
 T_VALUES = ("Tis", "T1mi", "T1a", "T1b", "T1c", "T2", "T3", "T4")
 N_VALUES = ("N0", "N1mi", "N1", "N2", "N3")
-GRADE_LOINC = {"44648-4"}
-TUMOR_SIZE_LOINC = {"21889-1", "33728-7"}
 
 # --------------------------------------------------------------------------- comorbidities
 
@@ -386,6 +382,11 @@ def _tables() -> dict:
         "CONCOMITANT_RXNORM": {
             code: meds[URIRef(m.subject)] for code, m in v.concept_codes(meds, "rxnorm").items()
         },
+        # staging and early-disease observations (LOINC and SNOMED CT observable codes)
+        "T_CATEGORY": loinc(H2N.tCategory) | v.codes(H2N.tCategory, "sct"),
+        "N_CATEGORY": loinc(H2N.nCategory) | v.codes(H2N.nCategory, "sct"),
+        "GRADE_LOINC": loinc(H2N.grade),
+        "TUMOR_SIZE_LOINC": loinc(H2N.tumorSizeMm),
         # coded positive / negative results (LOINC answers, SNOMED qualifiers), as (system, code)
         "POSITIVE": {(s, c) for s in ("loinc", "sct") for c, x in v.read_codes(status, s).items() if x == "positive"},
         "NEGATIVE": {(s, c) for s in ("loinc", "sct") for c, x in v.read_codes(status, s).items() if x == "negative"},
