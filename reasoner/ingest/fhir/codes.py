@@ -9,8 +9,9 @@ read through :mod:`reasoner.terminology` (the one vocabulary). The tables of tho
 (``ER_STATUS``, ``LAB_FIELDS``, ``LAB_LOINC_OUT``, ``CONCOMITANT_RXNORM``, ``MENOPAUSE``,
 ``SITE_OUT``, ``CONDITIONS``, ...) are views of the vocabulary, built on first use (``_tables``).
 A code the vocabulary does not resolve is not mapped: the resource is reported as ignored.
-The literal code tables still below (staging, answer codes, genes, procedures, therapy context)
-are listed in ``tests/fhir/test_code_tables.py`` as not yet moved.
+The literal code tables still below (stage group and M category, SNOMED stage/T/N/M values, variant
+and uncertain answers, genes, cancer conditions, radiotherapy, anti-HER2 drugs, codes deliberately
+ignored) are listed in ``tests/fhir/test_code_tables.py`` as not yet moved.
 
 Sources (see also ``docs/fhir-mapping.md``):
 - ``shared/reference/drug-identifiers.md`` Table C (mCODE STU4 TumorMarkerTest codes, answer codes,
