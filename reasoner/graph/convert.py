@@ -169,16 +169,22 @@ def _add_fields(add, node: URIRef, group: str, obj: dict, catalog, index: int | 
                 continue
             raise _bad(key, f"unknown key {key!r}")
         f, prop, kind, is_list, by_code = spec
-        if is_list:
-            if not isinstance(value, list):
-                raise _bad(f.path(index), "expected a list")
-            values = value
-        else:
-            values = (value,)
-        terms = []
-        for v in values:
-            t = type(v)
+        if not is_list:
+            t = type(value)
             if by_code is not None and t is str:  # the usual cases inline, the rest in _object
+                term = by_code.get(value)
+            elif by_code is None and (t is str or t is int or t is bool or (t is float and value != 0)):
+                term = literals.get((kind, t, value))
+            else:
+                term = None
+            add((node, prop, term if term is not None else _object(f, value, index, catalog)))
+            continue
+        if not isinstance(value, list):
+            raise _bad(f.path(index), "expected a list")
+        terms = []
+        for v in value:
+            t = type(v)
+            if by_code is not None and t is str:
                 term = by_code.get(v)
             elif by_code is None and (t is str or t is int or t is bool or (t is float and v != 0)):
                 term = literals.get((kind, t, v))

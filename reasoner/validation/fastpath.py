@@ -392,9 +392,20 @@ def _constraint(g: Graph, c, o, shape) -> _Check:
         if not isinstance(o, URIRef):
             raise _fail(f"{c} needs an IRI", shape)
         key = str(o)
-        return lambda idx, focus, values: any(
-            not _holds(pair, v, w) for v in values for w in idx.objects(focus, key)
-        )
+        holds = _OPS[pair]
+
+        def not_less(idx, focus, values):  # any pair (v, w) not in order, or not comparable
+            others = idx.out.get(focus, _EMPTY).get(key, ())
+            for v in values:
+                for w in others:
+                    try:
+                        if not holds(_compare(v, w)):
+                            return True
+                    except _Error:
+                        return True
+            return False
+
+        return not_less
     raise _fail(f"constraint {c} is not supported by the compiled shapes", shape)
 
 
