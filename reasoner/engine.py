@@ -173,28 +173,17 @@ class Engine:
             return _Prepared(index, None, patient_id, findings, None, None, "invalid", extra_advice=advice)
         record = outcome.record
         inference = infer(record, self.kb.drug_classes)
+        texts = self.kb.result_rules.texts  # the texts of ontology/advice.ttl (h2n:ResultText)
         if inference.her2_positive:
-            entry = ValidationEntry(
-                "violation", "receptors",
-                "HER2-positive disease (IHC 3+, ISH amplified or HER2 status positive) is out of scope: "
-                "this reasoner covers HER2-negative breast cancer only; use HER2-positive guidelines.",
-            )
+            entry = ValidationEntry("violation", "receptors", texts["her2-positive-out-of-scope"].text())
             return _Prepared(index, record, record["id"], findings, inference, None, "out_of_scope",
                              extra_validation=(entry,))
         extra: tuple[ValidationEntry, ...] = ()
         if record.get("setting") == "locoregional_recurrence" and inference.setting == "metastatic":
-            extra = (ValidationEntry(
-                "warning", "locoregional_recurrence.isolated",
-                "The locoregional recurrence is not isolated (distant disease): the options are those of "
-                "metastatic disease. Record it with setting 'metastatic' and its metastatic facts (sites, "
-                "diagnosis date) so that lines and endocrine resistance can be derived.",
-            ),)
+            extra = (ValidationEntry("warning", "locoregional_recurrence.isolated",
+                                     texts["locoregional-not-isolated"].text()),)
         if inference.subtype is None:
-            entry = ValidationEntry(
-                "violation", "receptors",
-                "The tumour subtype cannot be determined from the receptor results (ER, PR and HER2 are "
-                "needed): give the missing result.",
-            )
+            entry = ValidationEntry("violation", "receptors", texts["subtype-undetermined"].text())
             return _Prepared(index, record, record["id"], findings, inference, None, "invalid",
                              extra_validation=(entry,))
         return _Prepared(index, record, record["id"], findings, inference,

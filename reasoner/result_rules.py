@@ -28,7 +28,10 @@ __all__ = ["ForbiddenCombination", "ResultText", "ValidationAdvice", "ResultRule
            "REQUIRED_TEXTS"]
 
 #: The result texts the engine writes, by key (skos:notation of an h2n:ResultText).
-REQUIRED_TEXTS = ("current-drug-progressed", "stopped-for-toxicity")
+REQUIRED_TEXTS = ("current-drug-progressed", "stopped-for-toxicity", "progressed-on-drug",
+                  "current-regimen-not-recommended", "history-incomplete", "criterion-not-evaluable",
+                  "unknown-medication", "her2-positive-out-of-scope", "subtype-undetermined",
+                  "locoregional-not-isolated")
 
 
 @dataclass(frozen=True)

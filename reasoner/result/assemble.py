@@ -49,8 +49,6 @@ _STATUS_FIELDS = operator.itemgetter("rule", "criterion", "status")
 
 _NONE: frozenset[str] = frozenset()
 
-HISTORY_INCOMPLETE_TEXT = ("the complete treatment history (a medication of the record cannot be resolved; "
-                           "see validation): this option depends on the prior treatments")
 
 
 
@@ -147,7 +145,8 @@ class Assembler:
             plain = True  # the reasons are the criteria's alone (the exclusion can be memoised)
             if rule_iri in history_rules:
                 # fail closed: what depends on an incomplete treatment history is unknown
-                reasons, plain = [*reasons, self._reason("MISSING_DATA", HISTORY_INCOMPLETE_TEXT)], False
+                incomplete = kb.result_rules.texts["history-incomplete"]
+                reasons, plain = [*reasons, self._reason(incomplete.code or "MISSING_DATA", incomplete.text())], False
             superseded = continuing is not None and rule.kind == "Recommendation" \
                 and rule.intent in continuing.supersedes_intents
             if superseded and reasons and not (continuing.keeps_add_ons and self._keeps_current(rule, inf)):
@@ -292,10 +291,8 @@ class Assembler:
                 warnings.append(ResultWarning(row["code"], row["message"]))
         for name in p.record.get("medications") or []:
             if name.lower() not in kb.medication_names:
-                warnings.append(ResultWarning("UNKNOWN_MEDICATION", (
-                    f"medications: '{name}' is not a medication the knowledge base knows: it is kept, but its "
-                    "interactions (CYP3A4/CYP2D6/P-gp, anticoagulation, QT, glucose-lowering) are not checked. "
-                    "Check it against the labels of the options, or give its generic (INN) name.")))
+                unknown = kb.result_rules.texts["unknown-medication"]
+                warnings.append(ResultWarning(unknown.code or "UNKNOWN_MEDICATION", unknown.text(medication=name)))
         return warnings
 
     def _ordered(self, options: list[Option], lowered_ids: set[str]) -> tuple[list[Option], list[Excluded]]:
@@ -335,11 +332,8 @@ class Assembler:
             elif endorsing is None and missing:
                 reasons += missing  # what must be known before the current regimen can be endorsed
             elif endorsing is None:
-                reasons.append(Reason("CRITERION_NOT_MET", (
-                    f"the current regimen ({' + '.join(inf_drugs)}) is not a regimen this knowledge base "
-                    "recommends for the patient's situation now (for example an aromatase inhibitor without "
-                    "ovarian suppression before menopause, or endocrine therapy in visceral crisis): review it; "
-                    "the options offered are those for a change of treatment")))
+                text = self.kb.result_rules.texts["current-regimen-not-recommended"]
+                reasons.append(Reason(text.code or "CRITERION_NOT_MET", text.text(regimen=" + ".join(inf_drugs))))
             approval_reason = self._jurisdiction_reason(rule, jurisdiction)
             if approval_reason:
                 reasons.append(approval_reason)
@@ -490,8 +484,9 @@ class Assembler:
         rules (``h2n:ResistanceRule``: same active moiety, same class, relapse within a window
         after (neo)adjuvant exposure)."""
         classes = self.kb.drug_classes
+        progressed = self.kb.result_rules.texts["progressed-on-drug"]
         resistant: dict[str, list[str]] = {
-            d: [f"the disease progressed on a regimen containing {d}"] for d in sorted(inf.progressed)}
+            d: [progressed.text(drug=d)] for d in sorted(inf.progressed)}
         cautions: dict[str, list[str]] = defaultdict(list)
         sources: set[str] = set()
         rules = self.kb.resistance_rules
@@ -623,8 +618,7 @@ def _statuses_by_rule(rows: dict[str, list]) -> dict[str, tuple[tuple[str, str],
 
 def _not_evaluable_text(kb: KnowledgeBase, criterion_iri: str) -> str:
     label = kb.criteria[criterion_iri].label if criterion_iri in kb.criteria else local_name(criterion_iri)
-    return (f"the knowledge base criterion '{label}' ({criterion_iri}) could not be evaluated: "
-            "not offered until it can be (knowledge-base error, report it)")
+    return kb.result_rules.texts["criterion-not-evaluable"].text(label=label, criterion=criterion_iri)
 
 
 def _value_text(value: Any) -> str:

@@ -111,11 +111,34 @@ def test_test_ish_advice_follows_the_property_in_the_knowledge_base(kb, tmp_path
     assert result["status"] == "invalid" and "TEST_ISH" not in {a["code"] for a in result["advice"]}
 
 
+# HER2 IHC 3+: HER2-positive (ASCO/CAP 2023), out of scope
+HER2_POSITIVE = {**BASE, "id": "her2-pos", "receptors": {**BASE["receptors"], "her2_ihc": "3+"}}
+# a concomitant medication no knowledge-base name matches
+UNKNOWN_MED = {**BASE, "id": "unknown-med", "medications": ["zzz-not-a-drug"]}
+
+
+def test_the_engines_texts_are_data(kb, tmp_path):
+    """The out-of-scope finding and the unknown-medication warning are texts of advice.ttl
+    (h2n:ResultText), not of the code: changing the knowledge base changes the result."""
+    result = kb.recommend(HER2_POSITIVE).to_dict()
+    assert result["status"] == "out_of_scope"
+    assert kb.result_rules.texts["her2-positive-out-of-scope"].text() in {v["message"] for v in result["validation"]}
+    warning = kb.result_rules.texts["unknown-medication"]
+    assert (warning.code, warning.text(medication="zzz-not-a-drug")) in {
+        (w["code"], w["text"]) for w in kb.recommend(UNKNOWN_MED).to_dict()["warnings"]}
+    other = _copy_kb(tmp_path, r'(h2n:messageTemplate )"HER2-positive disease \(IHC 3\+[^"]*"',
+                     r'\1"HER2-positive: out of scope (changed)"')
+    assert "HER2-positive: out of scope (changed)" in {
+        v["message"] for v in other.recommend(HER2_POSITIVE).to_dict()["validation"]}
+
+
 @pytest.mark.parametrize("pattern, replacement, message", [
     (r"h2n:combination-endocrine-chemotherapy a h2n:ForbiddenCombination ;",
      "h2n:combination-endocrine-chemotherapy a h2n:ResultRuleDraft ;", "no h2n:ForbiddenCombination"),
     (r"    h2n:secondDrugClass h2n:CytotoxicChemotherapy ;\n", "", "second is missing"),
     (r'skos:notation "stopped-for-toxicity" ;', "", "stopped-for-toxicity"),
+    (r'skos:notation "history-incomplete" ;', "", "history-incomplete"),
+    (r'skos:notation "her2-positive-out-of-scope" ;', "", "her2-positive-out-of-scope"),
     (r"(h2n:onViolationOf h2n:her2IshResult ;\n)    dcterms:source h2n:source-s47 ;", r"\1", "no source"),
 ])
 def test_a_missing_rule_or_text_refuses_the_knowledge_base(tmp_path, pattern, replacement, message):
