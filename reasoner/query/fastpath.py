@@ -42,6 +42,7 @@ START_DATE = str(H2N.startDate)
 END_DATE = str(H2N.endDate)
 AS_OF = str(H2N.asOf)
 ONGOING_DRUG = str(H2N.ongoingDrug)
+RECEIVED_THERAPY = str(H2N.receivedTherapy)
 
 _BOUNDS = {"minInclusive": "minI", "minExclusive": "minE", "maxInclusive": "maxI", "maxExclusive": "maxE"}
 
@@ -117,7 +118,7 @@ class PatientFacts:
             else:
                 values.append(value)
         edges = by_subject.get(iri, {})
-        therapy_iris = edges.get(str(H2N.receivedTherapy), [])
+        therapy_iris = edges.get(RECEIVED_THERAPY, [])
         curative_iris = edges.get(CURATIVE_EXPOSURE, [])
         return cls(iri, edges, {t: by_subject.get(t, {}) for t in therapy_iris},
                    {e: by_subject.get(e, {}) for e in curative_iris})
