@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reasoner.graph import patient_iri
-from reasoner.inference import Inference, infer, inferred_triples
+from reasoner.inference import Inference, infer, inferred_facts, inferred_triples
 from reasoner.kb import KnowledgeBase
 from reasoner.query.catalog import get_query
 from reasoner.result.assemble import WARNING_QUERIES, Assembler, _message
@@ -198,8 +198,7 @@ class Engine:
         if self._compiled is not None:
             return {
                 p.iri: self._compiled.all_rows(
-                    p.iri, itertools.chain(graphs[p.iri], inferred_triples(_uri(p.iri), p.inference)),
-                    criterion_rows=not for_assembly)
+                    p.iri, graphs[p.iri], inferred_facts(p.iri, p.inference), criterion_rows=not for_assembly)
                 for p in prepared
             }
         return self._query_batch_sparql(prepared, graphs)

@@ -24,7 +24,8 @@ from reasoner.inference.classify import (
     Inference,
     classify_receptors,
     infer,
+    inferred_facts,
     inferred_triples,
 )
 
-__all__ = ["DrugClasses", "Inference", "classify_receptors", "infer", "inferred_triples"]
+__all__ = ["DrugClasses", "Inference", "classify_receptors", "infer", "inferred_facts", "inferred_triples"]

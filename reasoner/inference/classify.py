@@ -16,7 +16,7 @@ from reasoner.inference.parameters import InferenceParameters
 from reasoner.terminology import drug_iri
 from reasoner.vocab import H2N
 
-__all__ = ["DrugClasses", "Inference", "classify_receptors", "infer", "inferred_triples"]
+__all__ = ["DrugClasses", "Inference", "classify_receptors", "infer", "inferred_facts", "inferred_triples"]
 
 # Thresholds, time windows, early-disease risk definitions, visceral sites and the IRIs of states
 # and facets are knowledge: they are read from the knowledge base (ontology/inference.ttl,
@@ -774,10 +774,6 @@ def infer(record: Mapping, drugs: DrugClasses, params: InferenceParameters | Non
 
 
 @functools.cache
-def _term(local: str) -> URIRef:
-    return H2N[local]
-
-
 @functools.lru_cache(maxsize=4096)
 def _integer(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
@@ -788,47 +784,71 @@ def _iri(value: str) -> URIRef:
     return URIRef(value)
 
 
-_RDF_TYPE = RDF.type  # rdflib's namespace attributes build a new IRI on each access
-
-
 def inferred_triples(patient: URIRef, inference: Inference) -> Iterable[tuple]:
-    """The triples the reasoner adds to the patient graph (states, facets, lines, exposures).
+    """The triples the reasoner adds to the patient graph (states, facets, lines, exposures): the
+    facts of :func:`inferred_facts` as rdflib terms (an ``int`` is an ``xsd:integer`` literal).
 
     The IRIs of settings, states and facets are looked up in the ontology by their notation (an
     undeclared one is a :class:`~reasoner.errors.KnowledgeBaseError`).
     """
+    subject_text = str(patient)
+    for s, p, o in inferred_facts(subject_text, inference):
+        yield (patient if s is subject_text else URIRef(s)), _iri(p), (
+            _integer(o) if type(o) is int else URIRef(o) if o.startswith(subject_text) else _iri(o))
+
+
+_P = {name: str(H2N[name]) for name in (
+    "Patient", "effectiveSetting", "hasState", "unknownFacet", "exposedTo", "exposedToIncludingCurrent",
+    "exposedInMetastaticSetting", "progressedOn", "ongoingDrug", "currentRegimenDrug", "stoppedForToxicity",
+    "progressedOnInLastLine", "curativeExposure", "CurativeExposure", "curativeDrug", "curativeDrugClass",
+    "daysToRelapse")}
+_TYPE = str(RDF.type)
+
+
+def inferred_facts(patient: str, inference: Inference) -> Iterable[tuple[str, str, str | int]]:
+    """The facts the reasoner adds to the patient graph, as plain values: ``(subject IRI, property
+    IRI, object)`` with the object an IRI (``str``) or an integer (``int``). The patient's own IRI is
+    yielded as the very ``patient`` object given. :func:`inferred_triples` gives them as rdflib
+    terms (for the stores); the compiled eligibility queries read them as they are."""
     params = inference.parameters
     if params is None:
         raise KnowledgeBaseError("the inference carries no parameters: infer it with a loaded knowledge base")
-    yield patient, _RDF_TYPE, _term("Patient")
+    P = _P
+    yield patient, _TYPE, P["Patient"]
     for setting in inference.settings:
-        yield patient, _term("effectiveSetting"), _iri(params.setting_iri(setting))
+        yield patient, P["effectiveSetting"], str(params.setting_iri(setting))
     for state in sorted(inference.states):
-        yield patient, _term("hasState"), _iri(params.state_iri(state))
+        yield patient, P["hasState"], str(params.state_iri(state))
     for facet in sorted(inference.unknown_facets):
-        yield patient, _term("unknownFacet"), _iri(params.facet_iri(facet))
+        yield patient, P["unknownFacet"], str(params.facet_iri(facet))
     for name, value in sorted(inference.quantities.items()):
-        yield patient, _term(name), _integer(value)
+        yield patient, _property(name), int(value)
     for prop, drugs in (
-        (_term("exposedTo"), inference.exposed),
-        (_term("exposedToIncludingCurrent"), inference.exposed_including_current),
-        (_term("exposedInMetastaticSetting"), inference.exposed_metastatic),
-        (_term("progressedOn"), inference.progressed),
-        (_term("ongoingDrug"), inference.ongoing),
-        (_term("currentRegimenDrug"), inference.current_drugs),
-        (_term("stoppedForToxicity"), inference.stopped_for_toxicity),
-        (_term("progressedOnInLastLine"), inference.last_progressed),
+        (P["exposedTo"], inference.exposed),
+        (P["exposedToIncludingCurrent"], inference.exposed_including_current),
+        (P["exposedInMetastaticSetting"], inference.exposed_metastatic),
+        (P["progressedOn"], inference.progressed),
+        (P["ongoingDrug"], inference.ongoing),
+        (P["currentRegimenDrug"], inference.current_drugs),
+        (P["stoppedForToxicity"], inference.stopped_for_toxicity),
+        (P["progressedOnInLastLine"], inference.last_progressed),
     ):
         for drug in sorted(drugs):
-            yield patient, prop, drug_iri(drug)
+            yield patient, prop, str(drug_iri(drug))
     # One node per drug given (neo)adjuvantly: the drug, its classes (the reasoner writes the class
     # closure so that queries need no property paths) and the days from its end to the relapse.
     for drug, days in sorted(inference.curative_relapse_days.items()):
-        node = URIRef(f"{patient}/curative/{drug_iri(drug).split('/')[-1]}")
-        yield patient, _term("curativeExposure"), node
-        yield node, _RDF_TYPE, _term("CurativeExposure")
-        yield node, _term("curativeDrug"), drug_iri(drug)
+        iri = str(drug_iri(drug))
+        node = f"{patient}/curative/{iri.split('/')[-1]}"
+        yield patient, P["curativeExposure"], node
+        yield node, _TYPE, P["CurativeExposure"]
+        yield node, P["curativeDrug"], iri
         for cls in sorted(inference.drug_classes.get(drug, ())):
-            yield node, _term("curativeDrugClass"), _term(cls)
+            yield node, P["curativeDrugClass"], _property(cls)
         if days is not None:
-            yield node, _term("daysToRelapse"), _integer(days)
+            yield node, P["daysToRelapse"], int(days)
+
+
+@functools.lru_cache(maxsize=1024)
+def _property(local: str) -> str:
+    return str(H2N[local])

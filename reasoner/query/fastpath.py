@@ -11,6 +11,7 @@ examples and a synthetic cohort. ``Engine(kb, evaluator="sparql")`` runs the ref
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -103,15 +104,16 @@ class PatientFacts:
     curative: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
     @classmethod
-    def from_triples(cls, iri: str, triples: Iterable[tuple]) -> PatientFacts:
+    def from_triples(cls, iri: str, triples: Iterable[tuple], facts: Iterable[tuple] = ()) -> PatientFacts:
+        """From rdflib ``triples`` (the patient graph) and plain ``facts`` (subject and property
+        IRIs as text, the object as the Python value a triple's object converts to: what
+        :func:`reasoner.inference.inferred_facts` gives)."""
+        converted = ((str(s), str(p), o.toPython() if isinstance(o, Literal) else str(o)) for s, p, o in triples)
         by_subject: dict[str, dict[str, list[Any]]] = {}
-        for s, p, o in triples:
-            value = o.toPython() if isinstance(o, Literal) else str(o)
-            subject = str(s)
+        for subject, prop, value in itertools.chain(converted, facts):
             edges = by_subject.get(subject)
             if edges is None:
                 edges = by_subject[subject] = {}
-            prop = str(p)
             values = edges.get(prop)
             if values is None:
                 edges[prop] = [value]
@@ -593,12 +595,13 @@ class CompiledKnowledge:
         cls, excepted = side
         return [d for d in drugs if cls in self.drug_classes.get(d, ()) and not excepted & self.drug_classes.get(d, set())]
 
-    def all_rows(self, iri: str, triples: Iterable[tuple], *, criterion_rows: bool = True) -> dict[str, list[dict]]:
+    def all_rows(self, iri: str, triples: Iterable[tuple], facts: Iterable[tuple] = (), *,
+                 criterion_rows: bool = True) -> dict[str, list[dict]]:
         """Every row the engine's queries give for one patient, by query name, and the criterion
         statuses grouped by rule (:data:`STATUSES_BY_RULE`, what result assembly reads). With
         ``criterion_rows=False`` the criterion-status rows themselves are left out (they are that
         grouping flattened; the engine's own run does not need them)."""
-        p = PatientFacts.from_triples(iri, triples)
+        p = PatientFacts.from_triples(iri, triples, facts)
         contraindicated = self.contraindicated_drugs(p)
         blocked = sorted({r["drug"] for r in contraindicated if r["action"] == "block"})
         p.edges[BLOCKED_DRUG] = blocked

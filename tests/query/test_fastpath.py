@@ -128,3 +128,21 @@ def test_assembly_reads_the_grouped_statuses_as_the_rows(engines):
         assert grouped == full[p.iri]["criterion-status"]
         rows_only = {k: v for k, v in full[p.iri].items() if k != "criterion-status-by-rule"}
         assert fast._assembler.assemble(p, rows_only, None) == fast._assembler.assemble(p, lean[p.iri], None)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(record=generated_records())
+def test_inferred_facts_are_the_inferred_triples_as_plain_values(engines, record):
+    """The compiled queries read the inferred facts as plain values; the stores get them as rdflib
+    terms: the same facts, in the same order, either way."""
+    from rdflib import Literal, URIRef
+
+    from reasoner.inference import inferred_facts, inferred_triples
+
+    fast, _ = engines
+    for p in (p for p in fast._prepare_many([record]) if p.status == "ok"):
+        as_terms = [(str(s), str(q), o.toPython() if isinstance(o, Literal) else str(o))
+                    for s, q, o in inferred_triples(URIRef(p.iri), p.inference)]
+        assert as_terms == list(inferred_facts(p.iri, p.inference))
+        assert all(isinstance(o, URIRef) or (isinstance(o, Literal) and type(o.toPython()) is int)
+                   for _, _, o in inferred_triples(URIRef(p.iri), p.inference))
