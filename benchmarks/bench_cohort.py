@@ -130,13 +130,18 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--formats", nargs="*", default=["jsonl", "parquet"], choices=["jsonl", "parquet"])
     ap.add_argument("--jobs", type=int, default=_cores(), help="worker processes (default: usable cores)")
-    ap.add_argument("--chunk-size", type=int, default=100)
+    ap.add_argument("--chunk-size", type=int, default=None, help="records per chunk (default: the runner's, as the CLI)")
     ap.add_argument("--naive", type=int, default=20)
     ap.add_argument("--naive-only", action="store_true")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "her2neg-bench",
                     help="where the generated cohorts are kept between runs")
     ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)  # internal: cohort n format
     args = ap.parse_args()
+    if args.chunk_size is None:  # what `her2neg batch` uses
+        sys.path.insert(0, str(ROOT))
+        from reasoner.batch.runner import DEFAULT_CHUNK_SIZE
+
+        args.chunk_size = DEFAULT_CHUNK_SIZE
     if args.one:
         path, n, fmt = args.one
         print(json.dumps(one_size(Path(path), int(n), fmt, args.jobs, args.chunk_size)))

@@ -174,3 +174,32 @@ def test_a_serial_run_leaves_the_callers_garbage_collector_as_it_was(cohort_file
     assert summary.total == len(read_jsonl(out))
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() <= frozen  # unfrozen (unfreeze also returns what was frozen before)
+
+
+def test_a_parallel_run_leaves_no_spool_folder_and_clears_a_dead_runs(cohort_file, tmp_path):
+    """Workers hand JSON Lines chunks back through files of a spool folder beside the output (copied
+    in the kernel): the file is byte for byte the one a serial run writes; the folder goes with the
+    run, and one left by a run that was killed is removed by the next."""
+    out, serial = tmp_path / "spooled.jsonl", tmp_path / "serial.jsonl"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # a pid that no longer runs
+    stale = tmp_path / f".spooled.jsonl.spool-{dead}"
+    stale.mkdir()
+    (stale / "left.part").write_bytes(b"{}\n")
+    run_batch(cohort_file, out, jobs=2, chunk_size=16, progress=False)
+    run_batch(cohort_file, serial, jobs=1, chunk_size=16, progress=False)
+    assert not [p.name for p in tmp_path.iterdir() if ".spool-" in p.name]
+    assert out.read_bytes() == serial.read_bytes()
+
+
+def test_a_parallel_resume_appends_the_spooled_chunks(full_run, cohort_file, tmp_path):
+    """Resuming opens the output for appending, where the kernel copy is refused: the spooled
+    chunks are then copied by reading them, and the file is the complete run's."""
+    _, out = full_run
+    data = out.read_bytes()
+    lines = data.split(b"\n")
+    partial = tmp_path / "partial.jsonl"
+    partial.write_bytes(b"\n".join(lines[:40]) + b"\n" + lines[40][:30])  # killed mid-line
+    summary = run_batch(cohort_file, partial, resume=True, jobs=2, chunk_size=16, progress=False)
+    assert summary.resumed == 40
+    assert partial.read_bytes() == data
