@@ -3,20 +3,7 @@
 :func:`reasoner.cli.main` is the entry point; it runs a plain ``her2neg recommend FILE...`` without
 this module (:mod:`reasoner.cli.recommend` holds that command's body) and everything else here.
 
-Exit codes (also in ``her2neg --help`` and the README):
-
-==  =====================================================================
-0   every record reasoned over (status ok) / no validation violation
-1   unexpected internal error (run again with ``--trace`` and report it)
-2   usage error (unknown option, missing argument)
-3   an input file cannot be read (not JSON/Turtle/FHIR, not UTF-8, empty)
-4   the knowledge base does not load
-5   unknown query name or bad query parameter
-6   a triple store or SPARQL endpoint failed
-7   results cannot be written (disk full, read-only, a folder in the way)
-10  at least one record is invalid (validation violation)
-11  at least one record is out of scope (for example HER2-positive), none invalid
-==  =====================================================================
+Exit codes: the table in :mod:`reasoner.cli` (also in ``her2neg --help`` and the README).
 """
 
 from __future__ import annotations

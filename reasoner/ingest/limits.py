@@ -92,48 +92,33 @@ def _plainly_safe(value: Any) -> bool:
     def ok(v: Any, depth: int) -> bool:
         t = type(v)
         if t is dict:
-            if depth > MAX_DEPTH:
-                return False
-            budget[0] -= len(v)
-            if budget[0] < 0:
-                return False
-            for k, x in v.items():
+            for k in v:
                 if type(k) is not str or not k.isascii():
                     return False
-                tx = type(x)
-                if tx is str:
-                    if not x.isascii():
-                        return False
-                elif tx is int:
-                    if x.bit_length() > _MAX_INT_BITS:
-                        return False
-                elif tx is dict or tx is list:
-                    if not ok(x, depth + 1):
-                        return False
-                elif not (x is None or tx is float or tx is bool):
+            items = v.values()
+        elif t is list:
+            items = v
+        else:
+            return False
+        if depth > MAX_DEPTH:
+            return False
+        budget[0] -= len(v)
+        if budget[0] < 0:
+            return False
+        for x in items:
+            tx = type(x)
+            if tx is str:
+                if not x.isascii():
                     return False
-            return True
-        if t is list:
-            if depth > MAX_DEPTH:
-                return False
-            budget[0] -= len(v)
-            if budget[0] < 0:
-                return False
-            for x in v:
-                tx = type(x)
-                if tx is str:
-                    if not x.isascii():
-                        return False
-                elif tx is int:
-                    if x.bit_length() > _MAX_INT_BITS:
-                        return False
-                elif tx is dict or tx is list:
-                    if not ok(x, depth + 1):
-                        return False
-                elif not (x is None or tx is float or tx is bool):
+            elif tx is int:
+                if x.bit_length() > _MAX_INT_BITS:
                     return False
-            return True
-        return False
+            elif tx is dict or tx is list:
+                if not ok(x, depth + 1):
+                    return False
+            elif not (x is None or tx is float or tx is bool):
+                return False
+        return True
 
     return ok(value, 1)
 

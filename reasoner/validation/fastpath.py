@@ -861,13 +861,7 @@ def _step(
                 for x in lookup(idx, b[known] if known_var else known):
                     new = dict(b)
                     new[var] = x
-                    for check in checks:
-                        try:
-                            if _ebv(check(new)) is not True:
-                                break
-                        except _Error:
-                            break
-                    else:
+                    if all(_passes(check, new) for check in checks):
                         yield new
 
             return run_new
@@ -879,13 +873,7 @@ def _step(
                 for got in idx.out.get(b[s] if known_var else s, _EMPTY).get(pkey, ()):
                     if want is not got and (type(want) is not type(got) or want != got):
                         continue
-                    for check in checks:
-                        try:
-                            if _ebv(check(b)) is not True:
-                                break
-                        except _Error:
-                            break
-                    else:
+                    if all(_passes(check, b) for check in checks):
                         yield b
 
             return run_known
@@ -905,13 +893,7 @@ def _step(
                     new = dict(b)
                     new[p] = pterm
                     new[o] = oo
-                    for check in checks:
-                        try:
-                            if _ebv(check(new)) is not True:
-                                break
-                        except _Error:
-                            break
-                    else:
+                    if all(_passes(check, new) for check in checks):
                         yield new
 
         return run_po_new
