@@ -246,20 +246,7 @@ class Engine:
         finally:
             backend.drop_graph(graph_name)
 
-    # -- step 6: assemble the result ------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
+    # -- step 6 (assembling the result) is reasoner/result/assemble.py ----------------------------
 
     # -- public -------------------------------------------------------------------------------
 

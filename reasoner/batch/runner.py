@@ -315,8 +315,8 @@ class _ChunkOut:
 
     A worker with a spool folder writes the JSON Lines bytes into a file there instead (``spool``,
     ``payload`` None): the parent copies it into the output inside the kernel, so the ~22 KB of
-    each result does not go through a pipe, pickling and the parent's memory (measured: ~0.09 ms
-    CPU per record less, ``benchmarks/README.md``)."""
+    each result does not go through a pipe, pickling and the parent's memory (measured in
+    ``benchmarks/README.md``, "Speed, third pass")."""
 
     payload: Any
     statuses: list[str]

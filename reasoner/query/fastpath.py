@@ -337,9 +337,7 @@ class CompiledKnowledge:
 
     def criterion_status(self, p: PatientFacts, scopes: list[dict] | None = None) -> list[dict]:
         """queries/eligibility/criterion-status.rq"""
-        by_rule = self.statuses_by_rule(p, scopes)
-        return [{"patient": p.iri, "rule": rule, "criterion": c_iri, "status": status}
-                for rule, statuses in by_rule.items() for c_iri, status in statuses]
+        return _criterion_rows(p.iri, self.statuses_by_rule(p, scopes))
 
     def statuses_by_rule(self, p: PatientFacts, scopes: list[dict] | None = None) -> dict[str, tuple]:
         """The rows of :meth:`criterion_status` grouped by rule: ``{rule: ((criterion, status), ...)}``,
@@ -370,7 +368,7 @@ class CompiledKnowledge:
         two equal)."""
         hit = {i: ("not_met" if c.negated else "met") for i, c in self.criteria.items()}
         miss = {i: ("met" if c.negated else "not_met") for i, c in self.criteria.items()}
-        self._hit_status = hit
+        self._hit_status, self._miss_status = hit, miss
         #: the status of a criterion no fact of the patient touches (None: evaluated each time)
         self._default_status: dict[str, str | None] = {
             i: "unknown" if c.kind == "NumericCriterion" else None if c.kind == "IntervalCriterion" else miss[i]
@@ -403,7 +401,7 @@ class CompiledKnowledge:
 
     def _touched(self, p: PatientFacts) -> dict[str, str]:
         """The status of every criterion some fact of the patient touches (see :meth:`_index_criteria`)."""
-        hit = self._hit_status
+        hit, miss = self._hit_status, self._miss_status
         out: dict[str, str] = {}
         for state in set(p.values(HAS_STATE)):
             for i in self._by_state.get(state, ()):
@@ -431,8 +429,7 @@ class CompiledKnowledge:
             if values and (values := [float(v) for v in values if _is_number(v)]):
                 for i in criteria:
                     bounds = self.criteria[i].bounds
-                    out[i] = hit[i] if any(_within(v, bounds) for v in values) else \
-                        ("met" if self.criteria[i].negated else "not_met")
+                    out[i] = hit[i] if any(_within(v, bounds) for v in values) else miss[i]
         return out
 
     def _status(self, c_iri: str, p: PatientFacts, states: set[str], unknown: set[str]) -> str:
@@ -609,14 +606,18 @@ class CompiledKnowledge:
         by_rule = self.statuses_by_rule(p, scopes)
         rows = {
             "rules-in-scope": scopes,
-            "criterion-status": [{"patient": p.iri, "rule": rule, "criterion": c_iri, "status": status}
-                                 for rule, statuses in by_rule.items() for c_iri, status in statuses]
-            if criterion_rows else [],
+            "criterion-status": _criterion_rows(p.iri, by_rule) if criterion_rows else [],
             "contraindicated-drugs": contraindicated,
             STATUSES_BY_RULE: by_rule,
         }
         rows.update(self.warnings(p))
         return rows
+
+
+def _criterion_rows(iri: str, by_rule: dict[str, tuple]) -> list[dict]:
+    """The criterion-status rows of the statuses grouped by rule."""
+    return [{"patient": iri, "rule": rule, "criterion": c_iri, "status": status}
+            for rule, statuses in by_rule.items() for c_iri, status in statuses]
 
 
 def _number(value: Any) -> Any:

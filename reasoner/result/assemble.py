@@ -50,8 +50,6 @@ _STATUS_FIELDS = operator.itemgetter("rule", "criterion", "status")
 _NONE: frozenset[str] = frozenset()
 
 
-
-
 class Assembler:
     """Assembles results against one loaded knowledge base."""
 
@@ -122,15 +120,14 @@ class Assembler:
                 options.append(option)
                 continuing = rule
 
-        exclusions, unknown_facets, rule_facets = self._exclusions, inf.unknown_facets, self._rule_facets
+        exclusions = self._exclusions
         # An exclusion by the criteria alone was memoised with its key; it stands as it is unless a
         # contraindication, a continued current regimen or an incomplete history adds to its reasons.
         quick = continuing is None
         history_rules = self._history_rules if p.history_incomplete else frozenset()
         rule_drugs = self._rule_drugs
         for rule_iri in sorted(in_scope):
-            facets = rule_facets.get(rule_iri)  # only the unknown facets the rule's texts name
-            key = (rule_iri, statuses.get(rule_iri, ()), jurisdiction, unknown_facets & facets if facets else _NONE)
+            key = self._key(rule_iri, statuses.get(rule_iri, ()), jurisdiction, inf.unknown_facets)
             if quick and rule_iri not in history_rules and (not blocked or blocked.keys().isdisjoint(
                     rule_drugs.get(rule_iri, ()))):
                 exclusion = exclusions.get(key)
@@ -416,8 +413,15 @@ class Assembler:
         no jurisdiction asked, its failure is a caution naming the jurisdiction. A soft criterion
         (``h2n:softCriterion``) that fails lowers the preference and adds its fail text as a caution.
         """
-        reasons, cautions, lowered = self._outcome(rule, (rule.iri, tuple(statuses), jurisdiction, unknown_facets))
+        reasons, cautions, lowered = self._outcome(rule, self._key(rule.iri, tuple(statuses), jurisdiction,
+                                                                   unknown_facets))
         return list(reasons), list(cautions), lowered
+
+    def _key(self, rule_iri: str, statuses: tuple, jurisdiction: str | None, unknown_facets: frozenset[str]) -> tuple:
+        """The memo key of a rule's criteria outcome: of the patient's unknown facets, only those the
+        rule's texts can name (the outcome depends on no other)."""
+        facets = self._rule_facets.get(rule_iri)
+        return rule_iri, statuses, jurisdiction, unknown_facets & facets if facets else _NONE
 
     def _outcome(self, rule: Rule, key: tuple) -> tuple[tuple[Reason, ...], tuple[str, ...], bool]:
         """:meth:`_criteria_outcome` for ``key`` = (rule IRI, statuses, jurisdiction, unknown facets),

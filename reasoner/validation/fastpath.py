@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef, Variable
@@ -1052,21 +1051,13 @@ def _decode(x):
     raise ValueError(tag)
 
 
-def cache_dir() -> Path:
-    """Where parsed SHACL-SPARQL constraints are kept between runs (``HER2NEG_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/her2neg`` or ``~/.cache/her2neg``)."""
-    explicit = os.environ.get("HER2NEG_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "her2neg"
-
-
 def _parse_select(text: str, prefixes: dict[str, str], shape):
     """The algebra of a ``sh:select``: read from the cache when this very text (and prefixes) was
     parsed before, else parsed by rdflib's SPARQL parser (whose import alone costs more than the
     rest of a cold start's validation) and cached. Any problem with the cache means parsing."""
     import rdflib
+
+    from reasoner.cache import cache_dir  # the one cache folder of the package
 
     key = hashlib.sha256(
         json.dumps([_ALGEBRA_FORMAT, rdflib.__version__, text, sorted(prefixes.items())]).encode()
