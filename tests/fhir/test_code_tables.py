@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from builders import LOINC, RXN, SCT, bundle, cc, med_statement, obs, patient
+from builders import LOINC, RXN, SCT, bundle, cc, condition, med_statement, obs, patient
 
 from reasoner.ingest.fhir import bundle_to_record
 from reasoner.ingest.fhir import codes as C
@@ -32,7 +32,8 @@ MOVED = {*MARKER_TABLES, "LVEF", "QTCF", "QTC_UNSPECIFIED", "CRCL", "HBA1C", "CA
          "LAB_LOINC_OUT", "CONCOMITANT_RXNORM", "IHC_ANSWERS", "INTENT_SETTING", "SETTING_INTENT_OUT",
          "END_REASON_CODES", "END_REASON_OUT", "EVIDENCE_BASIS", "BASIS_OUT", "BREAST_SURGERY",
          "POSITIVE", "NEGATIVE", "MENOPAUSE_OBSERVABLE", "T_CATEGORY", "N_CATEGORY", "GRADE_LOINC",
-         "TUMOR_SIZE_LOINC"}  # fmt: skip
+         "TUMOR_SIZE_LOINC", "STAGE_GROUP", "CLINICAL_STAGE_GROUP", "M_CATEGORY", "CLINICAL_M_CATEGORY",
+         "STAGE_SNOMED", "M_SNOMED", "T_SNOMED", "N_SNOMED"}  # fmt: skip
 #: Literal code tables still in codes.py, to be moved next (staging, answer codes, genes, procedures,
 #: therapy context, mCODE structure codes). The list may only shrink: a new code table goes to the
 #: mapping set.
@@ -55,13 +56,6 @@ NOT_YET_MOVED = {
     "MENOPAUSE_IGNORED",
     "BREAST_CANCER",
     "SECONDARY_CANCER_GENERIC",
-    "STAGE_GROUP",
-    "CLINICAL_STAGE_GROUP",
-    "M_CATEGORY",
-    "STAGE_SNOMED",
-    "M_SNOMED",
-    "T_SNOMED",
-    "N_SNOMED",
     "PROGRESSION_VALUES",
     "ANTI_HER2_RXNORM",
     "RADIOTHERAPY",
@@ -334,3 +328,72 @@ def test_staging_grade_and_size_observation_codes():
     assert C.N_CATEGORY == {"21906-3", "21900-6", "399534004", "371494008"}
     assert C.GRADE_LOINC == {"44648-4"}
     assert C.TUMOR_SIZE_LOINC == {"21889-1", "33728-7"}
+
+
+def test_stage_group_and_m_category_observation_codes():
+    """The observation codes of the AJCC stage group and M category, clinical and pathological, as
+    the mCODE IG example gives them (LOINC 21908-9 Stage group.clinical, 21902-2 .pathology; SNOMED CT
+    399537006 Clinical / 399588009 Pathologic TNM stage grouping; LOINC 21907-1 / 21901-4 Distant
+    metastases.clinical / .pathology; SNOMED CT 399387003 cM / 371497001 pM category)."""
+    assert C.STAGE_GROUP == {"21908-9", "21902-2", "399537006", "399588009"}
+    assert C.CLINICAL_STAGE_GROUP == {"21908-9", "399537006"}
+    assert C.M_CATEGORY == {"21907-1", "21901-4", "399387003", "371497001"}
+    assert C.CLINICAL_M_CATEGORY == {"21907-1", "399387003"}
+
+
+#: SNOMED CT staging values and what they mean (the code's display: "Stage 3A", "AJCC stage IIB",
+#: "AJCC cM0", "AJCC pT3", ...): the stage group without its letter, the M, T or N category.
+STAGE_VALUES = {"258215001": "1", "258219007": "2", "258224005": "3", "258228008": "4", "1222724007": "1",
+                "1222728005": "1", "1222766008": "2", "1222769001": "2", "1222802001": "3", "1222805004": "3",
+                "1222806003": "3", "261638004": "3"}  # fmt: skip
+M_VALUES = {"1229901006": "M0", "1229903009": "M1"}
+T_VALUES = {"1228929004": "T2", "1228938002": "T3", "1228944003": "T4", "1229859000": "T3"}
+N_VALUES = {"1229967007": "N0", "1229947003": "N0", "1229973008": "N1", "1229978004": "N2", "1229984001": "N3"}
+
+
+def test_staging_values_read_through_the_vocabulary():
+    assert C.STAGE_SNOMED == STAGE_VALUES
+    assert C.M_SNOMED == M_VALUES
+    assert C.T_SNOMED == T_VALUES
+    assert C.N_SNOMED == N_VALUES
+
+
+def _stage(code, value_code, oid="stage", date="2020-01-10"):
+    return obs(oid, cc(LOINC if "-" in code else SCT, code), {"valueCodeableConcept": cc(SCT, value_code)},
+               date=date)  # fmt: skip
+
+
+def _primary(onset="2020-01-05"):
+    return condition("primary", cc(SCT, "254837009", "Malignant neoplasm of breast"), onsetDateTime=onset)
+
+
+@pytest.mark.parametrize(("code", "group"), sorted(STAGE_VALUES.items()))
+def test_each_stage_group_value_decides_the_setting(code, group):
+    # a clinical stage group alone: stage IV is metastatic (de novo), stage I-III early disease
+    rec = run(_primary(), _stage("21908-9", code)).record
+    assert rec.get("setting") == ("metastatic" if group == "4" else "early"), rec
+
+
+@pytest.mark.parametrize("observation", ["21908-9", "21902-2", "399537006", "399588009"])
+def test_each_stage_group_observation_code_is_read(observation):
+    rec = run(_primary(), _stage(observation, "258228008")).record  # Stage 4
+    assert rec.get("setting") == "metastatic", rec
+
+
+@pytest.mark.parametrize("observation", ["21907-1", "21901-4", "399387003", "371497001"])
+@pytest.mark.parametrize(("code", "m"), sorted(M_VALUES.items()))
+def test_each_m_category_code_decides_the_setting(observation, code, m):
+    rec = run(_primary(), _stage(observation, code)).record
+    assert rec.get("setting") == ("metastatic" if m == "M1" else "early"), rec
+
+
+@pytest.mark.parametrize(("code", "t"), sorted(T_VALUES.items()))
+def test_each_t_category_value_maps_to_early_t(code, t):
+    rec = run(_primary(), _stage("21908-9", "258215001"), _stage("21905-5", code, "t")).record
+    assert rec["early"]["t"] == t, rec
+
+
+@pytest.mark.parametrize(("code", "n"), sorted(N_VALUES.items()))
+def test_each_n_category_value_maps_to_early_n(code, n):
+    rec = run(_primary(), _stage("21908-9", "258215001"), _stage("21906-3", code, "n")).record
+    assert rec["early"]["n"] == n, rec

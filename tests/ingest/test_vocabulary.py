@@ -5,7 +5,7 @@ knowledge base, every row with a source, one code read as one value, one export 
 from collections import defaultdict
 
 import pytest
-from rdflib import OWL, RDF, RDFS, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 from reasoner.kb import KnowledgeBase
 from reasoner.terminology import (
@@ -14,6 +14,7 @@ from reasoner.terminology import (
     core_graph,
     enum_table,
     mapping_set_paths,
+    ontology_file,
     read_mapping_set,
 )
 from reasoner.vocab import H2N
@@ -21,7 +22,7 @@ from reasoner.vocab import H2N
 SNOMED_SETS = (H2N.MenopausalStatus, H2N.MetastaticSite, H2N.SpecimenType, H2N.ConditionCode)
 #: Every enumeration with coded individuals in the mapping set.
 ENUM_SETS = (*SNOMED_SETS, H2N.HER2IHCScore, H2N.TherapySetting, H2N.EndReason, H2N.ProgressionBasis,
-             H2N.SurgeryType, H2N.ReceptorStatus)  # fmt: skip
+             H2N.SurgeryType, H2N.ReceptorStatus, H2N.TCategory, H2N.NCategory, H2N.MCategory, H2N.StageGroup)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +41,20 @@ def test_store_and_files_give_the_same_vocabulary():
 
 
 def test_every_subject_is_a_term_of_the_knowledge_base(mappings):
-    """Every subject is a coded value, a drug, a patient property of core.ttl or a concomitant
-    medication of interactions.ttl, and its subject_label is that term's rdfs:label."""
+    """Every subject is a coded value, a drug, a patient property of core.ttl, a concomitant
+    medication of interactions.ttl or a record concept of record.ttl, and its subject_label is that
+    term's rdfs:label (the JSON code for a coded value)."""
     vocabulary = Vocabulary.default()
     individuals = {iri: code for cls in ENUM_SETS for iri, code in enum_table(cls).by_iri.items()}
     core = core_graph()
     properties = {s for t in (OWL.DatatypeProperty, OWL.ObjectProperty) for s in core.subjects(RDF.type, t)}
     medications = concomitant_medications()
+    record = Graph().parse(ontology_file("record.ttl"))
+    concepts = {
+        s: str(label)
+        for s, label in record.subject_objects(RDFS.label)
+        if isinstance(s, URIRef) and (s, RDF.type, OWL.Class) not in record and (s, RDF.type, H2N.Source) not in record
+    }
     for m in mappings:
         subject = URIRef(m.subject)
         assert (
@@ -54,6 +62,7 @@ def test_every_subject_is_a_term_of_the_knowledge_base(mappings):
             or vocabulary.label(subject)
             or subject in properties
             or subject in medications
+            or subject in concepts
         ), m
         if subject in individuals:
             assert m.subject_label == individuals[subject], m  # the JSON code (skos:notation)
@@ -61,6 +70,8 @@ def test_every_subject_is_a_term_of_the_knowledge_base(mappings):
             assert m.subject_label in {str(x) for x in core.objects(subject, RDFS.label)}, m
         if subject in medications:
             assert m.subject_label == medications[subject], m
+        if subject in concepts:
+            assert m.subject_label == concepts[subject], m
         assert m.comment.strip(), f"{m.code}: every mapping names its source"
 
 

@@ -194,32 +194,6 @@ SITE_WORDS = (
 
 # --------------------------------------------------------------------------- staging
 
-STAGE_GROUP = {"21908-9", "21902-2", "399537006", "399588009"}
-CLINICAL_STAGE_GROUP = {"21908-9", "399537006"}
-M_CATEGORY = {"21907-1", "21901-4", "399387003", "371497001"}
-STAGE_SNOMED = {
-    "258215001": "1",
-    "258219007": "2",
-    "258224005": "3",
-    "258228008": "4",
-    "1222724007": "1",
-    "1222728005": "1",
-    "1222766008": "2",
-    "1222769001": "2",
-    "1222802001": "3",
-    "1222805004": "3",
-    "1222806003": "3",
-    "261638004": "3",
-}
-M_SNOMED = {"1229901006": "M0", "1229903009": "M1"}
-T_SNOMED = {"1228938002": "T3", "1228929004": "T2", "1228944003": "T4", "1229859000": "T3"}
-N_SNOMED = {
-    "1229967007": "N0",
-    "1229973008": "N1",
-    "1229978004": "N2",
-    "1229984001": "N3",
-    "1229947003": "N0",
-}
 T_VALUES = ("Tis", "T1mi", "T1a", "T1b", "T1c", "T2", "T3", "T4")
 N_VALUES = ("N0", "N1mi", "N1", "N2", "N3")
 
@@ -352,6 +326,10 @@ def _tables() -> dict:
     def loinc(prop, *predicates):
         return v.codes(prop, "loinc", predicates or None)
 
+    def observed(*kinds):
+        """The LOINC and SNOMED CT codes of observations of these kinds (record.ttl)."""
+        return frozenset().union(*(v.codes(k, system) for k in kinds for system in ("loinc", "sct")))
+
     labs = [f for f in FIELDS if f.group == "labs"]
     lab_out = {}
     for f in labs:
@@ -406,6 +384,17 @@ def _tables() -> dict:
         # SNOMED evidence type of a disease-status observation -> progression basis, and back
         "EVIDENCE_BASIS": v.read_codes(H2N.ProgressionBasis),
         "BASIS_OUT": v.export_codes(H2N.ProgressionBasis),
+        # staging: the codes of the stage-group and M-category observations (clinical and
+        # pathological, LOINC and SNOMED CT) and of their SNOMED CT values
+        "STAGE_GROUP": observed(H2N["obs-clinical-stage-group"], H2N["obs-pathological-stage-group"]),
+        "CLINICAL_STAGE_GROUP": observed(H2N["obs-clinical-stage-group"]),
+        "M_CATEGORY": observed(H2N["obs-clinical-m-category"], H2N["obs-pathological-m-category"]),
+        "CLINICAL_M_CATEGORY": observed(H2N["obs-clinical-m-category"]),
+        # SNOMED CT value -> AJCC stage group ("1".."4"), M, T and N category
+        "STAGE_SNOMED": v.read_codes(H2N.StageGroup),
+        "M_SNOMED": v.read_codes(H2N.MCategory),
+        "T_SNOMED": v.read_codes(H2N.TCategory),
+        "N_SNOMED": v.read_codes(H2N.NCategory),
         # breast surgery (Procedure.code) -> early.surgery
         "BREAST_SURGERY": v.read_codes(H2N.SurgeryType),
         # SNOMED finding -> menopausal status (and the one code written on export)

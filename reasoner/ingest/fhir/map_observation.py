@@ -462,7 +462,7 @@ class ObservationMapper(_MapperState):
                         r,
                         "Observation.valueCodeableConcept",
                         date,
-                        bool(code_set & {"21907-1", "399387003"}),
+                        bool(code_set & C.CLINICAL_M_CATEGORY),
                     )
                 )
             else:
