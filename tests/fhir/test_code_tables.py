@@ -111,18 +111,17 @@ def run(*resources):
 LAB_CASES = [
     ("10230-1", "lvef_percent", 55),  # Left ventricular Ejection fraction
     ("18043-0", "lvef_percent", 55),  # LVEF by US
-    ("8806-2", "lvef_percent", 55),
-    ("8808-8", "lvef_percent", 55),
-    ("8810-4", "lvef_percent", 55),
-    ("8811-2", "lvef_percent", 55),
+    ("8806-2", "lvef_percent", 55),  # LVEF by 2D echo
+    ("8808-8", "lvef_percent", 55),  # LVEF by Cardiac angiogram
+    ("8810-4", "lvef_percent", 55),  # LVEF by Spiral CT
+    ("8811-2", "lvef_percent", 55),  # LVEF by MR
     ("76634-5", "qtcf_ms", 440),  # QTc by Fridericia
     ("8636-3", "qtcf_ms", 440),  # QTc, formula not stated: read as QTcF with a note
-    ("2164-2", "crcl_ml_min", 72),
-    ("35591-7", "crcl_ml_min", 72),  # Cockcroft-Gault
-    ("4548-4", "hba1c_percent", 6.1),
-    ("17856-6", "hba1c_percent", 6.1),
-    ("17861-6", "calcium_mg_dl", 9.5),
-    ("49765-1", "calcium_mg_dl", 9.5),
+    ("2164-2", "crcl_ml_min", 72),  # Creatinine renal clearance in 24 hour Urine and Serum or Plasma
+    ("35591-7", "crcl_ml_min", 72),  # Creatinine renal clearance predicted by Cockcroft-Gault formula
+    ("4548-4", "hba1c_percent", 6.1),  # Hemoglobin A1c/Hemoglobin.total in Blood
+    ("17856-6", "hba1c_percent", 6.1),  # Hemoglobin A1c/Hemoglobin.total in Blood by HPLC
+    ("17861-6", "calcium_mg_dl", 9.5),  # Calcium [Mass/volume] in Serum or Plasma
 ]
 UNITS = {
     "lvef_percent": "%",
@@ -151,6 +150,17 @@ def test_lab_codes_are_exactly_the_moved_ones():
         "hba1c_percent": "4548-4",
         "calcium_mg_dl": "17861-6",
     }
+
+
+def test_calcium_in_whole_blood_is_not_read_as_serum_calcium():
+    # LOINC 49765-1 is "Calcium [Mass/volume] in Blood" (short name Calcium Bld-mCnc): a whole-blood
+    # measurement, while the calcium thresholds of the knowledge base are serum calcium (17861-6,
+    # "Calcium [Mass/volume] in Serum or Plasma"). It is reported as ignored, never read as serum calcium.
+    result = run(obs("ca", cc(LOINC, "49765-1"), {"valueQuantity": {"value": 9.5, "unit": "mg/dL"}}))
+    assert "labs" not in result.record
+    reasons = [i.reason for i in result.report.ignored]
+    assert any("whole blood is not serum calcium" in r for r in reasons), reasons
+    assert "49765-1" not in C.LAB_FIELDS
 
 
 POS = {"valueCodeableConcept": cc(LOINC, "LA6576-8", "Positive")}
@@ -223,6 +233,19 @@ def test_each_concomitant_medication_code_maps_to_its_name(code, name):
 
 def test_medication_codes_are_exactly_the_moved_ones():
     assert dict(MED_CASES) == C.CONCOMITANT_RXNORM
+
+
+def test_lab_and_medication_codes_name_their_source():
+    """Every lab LOINC code and concomitant-medication RxNorm code tested here names its source in the
+    mapping set; the rows still marked unverified are the three RxNorm ingredient codes for which no
+    public source was found (their comments say what was searched)."""
+    v = Vocabulary.default()
+    rows = {(m.system, m.code): m for m in v.mappings if m.read and m.system in ("loinc", "rxnorm")}
+    tested = [("loinc", c) for c, _, _ in LAB_CASES] + [("rxnorm", c) for c, _ in MED_CASES]
+    unverified = {c for s, c in tested if rows[(s, c)].comment.lower().startswith("unverified")}
+    assert unverified == {"28031", "21212", "9384"}  # itraconazole, clarithromycin, rifampin
+    for s, c in tested:
+        assert rows[(s, c)].label, (s, c)  # the LOINC display / RxNorm ingredient name
 
 
 @pytest.fixture

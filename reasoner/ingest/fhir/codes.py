@@ -86,6 +86,9 @@ DELIBERATELY_IGNORED_LOINC: dict[str, str] = {
     "76635-2": "QTc by Bazett is not QTcF; only Fridericia (76634-5) or an unspecified QTc (8636-3) is used",
     "33914-3": "eGFR is not creatinine clearance",
     "62238-1": "eGFR is not creatinine clearance",
+    # LOINC 49765-1 "Calcium [Mass/volume] in Blood" (short name Calcium Bld-mCnc): whole blood, not the
+    # serum calcium the calcium thresholds are written for (ontology/mappings/her2neg-codes.sssom.tsv)
+    "49765-1": "calcium in whole blood is not serum calcium; report serum calcium (LOINC 17861-6)",
     "21889-1": "tumour size is mapped only for early disease",
     "33728-7": "tumour size is mapped only for early disease",
 }
