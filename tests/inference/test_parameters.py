@@ -133,11 +133,19 @@ def test_every_parameter_and_risk_definition_has_a_source_and_date(kb):
 
 def test_a_different_threshold_in_the_knowledge_base_changes_classification(kb, tmp_path):
     record = _metastatic(calcium_mg_dl=11.0)
-    assert "hypercalcemia" in infer(record, kb.drug_classes).states  # 11.0 > 10.5 mg/dL
-    other = _load(_copy_kb(tmp_path, _sub(r"h2n:minExclusive 10\.5", "h2n:minExclusive 12.0")))
+    assert "hypercalcemia" in infer(record, kb.drug_classes).states  # 11.0 > 10.4 mg/dL
+    other = _load(_copy_kb(tmp_path, _sub(r"h2n:minExclusive 10\.4", "h2n:minExclusive 12.0")))
     assert other.inference_parameters["hypercalcaemia_calcium_mg_dl"] == Bounds(min_exclusive=12)
     inf = infer(record, other.drug_classes)
     assert "hypercalcemia" not in inf.states and "hypercalcemia" not in inf.unknown_facets
+
+
+@pytest.mark.parametrize(("calcium", "hyper"), [(10.4, False), (10.45, True), (10.5, True), (9.4, False)])
+def test_hypercalcaemia_is_total_serum_calcium_above_10_4(kb, calcium, hyper):
+    # MSD Manual Professional Version, Hypercalcemia (reviewed/revised Sept 2023): "a total serum calcium
+    # concentration > 10.4 mg/dL (> 2.60 mmol/L)"; 10.4 itself is not hypercalcaemia
+    assert kb.inference_parameters["hypercalcaemia_calcium_mg_dl"] == Bounds(min_exclusive=10.4)
+    assert ("hypercalcemia" in infer(_metastatic(calcium_mg_dl=calcium), kb.drug_classes).states) is hyper
 
 
 def test_a_different_risk_definition_changes_classification(kb, tmp_path):
@@ -175,8 +183,8 @@ def test_which_progression_counts_is_data(kb, tmp_path):
 BROKEN = {
     "missing parameter": (r"h2n:param-ecog-fit a h2n:InferenceParameter ;.*?\n\n", "", "is missing"),
     "no bound": (r"h2n:maxInclusive 1 ; h2n:parameterUnit \"ECOG grade\"", 'h2n:parameterUnit "ECOG grade"', "has no bound"),
-    "text bound": (r"h2n:minExclusive 10\.5", 'h2n:minExclusive "10.5"', "not a number"),
-    "repeated bound": (r"h2n:minExclusive 10\.5", "h2n:minExclusive 10.5 , 11.0", "2 values"),
+    "text bound": (r"h2n:minExclusive 10\.4", 'h2n:minExclusive "10.4"', "not a number"),
+    "repeated bound": (r"h2n:minExclusive 10\.4", "h2n:minExclusive 10.4 , 11.0", "2 values"),
     "no source": (r"(h2n:maxInclusive 1 ; h2n:parameterUnit \"ECOG grade\" ;\n)    dcterms:source h2n:source-s32 ;", r"\1", "has no source"),
     "no date": (r"(h2n:minInclusive 26 ; h2n:parameterUnit \"score points\" ;\n    dcterms:source h2n:source-s42) ;"
                 r" h2n:currentTo \"2026-06-30\"\^\^xsd:date", r"\1", "no h2n:currentTo"),
