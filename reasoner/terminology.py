@@ -37,6 +37,7 @@ from reasoner.resources import ontology_dir
 from reasoner.vocab import H2N
 
 __all__ = [
+    "BiomarkerRequirement",
     "CodeMapping",
     "EnumTable",
     "Vocabulary",
@@ -268,6 +269,60 @@ def _default_mappings() -> tuple[CodeMapping, ...]:
     return tuple(m for path in mapping_set_paths() for m in read_mapping_set(path))
 
 
+# ------------------------------------------------------------------------------- drug knowledge
+
+
+@dataclass(frozen=True)
+class BiomarkerRequirement:
+    """What a drug's indication requires (``h2n:BiomarkerRequirement`` of ``drugs.ttl``): a result in
+    ``statuses`` of at least one of ``tests`` (the record's biomarker names, ``skos:notation`` of
+    ``h2n:BiomarkerTestKind``; the statuses are ``skos:notation`` of ``h2n:BiomarkerStatus``)."""
+
+    drug: str
+    tests: tuple[str, ...]
+    statuses: tuple[str, ...]
+
+    def met_by(self, biomarkers: Mapping[str, object]) -> bool:
+        """Whether a record's ``biomarkers`` hold a positive result of one of the tests."""
+        return any(biomarkers.get(t) in self.statuses for t in self.tests)
+
+
+#: Predicates of a biomarker requirement read into the vocabulary -> the enumeration of their values.
+_REQUIREMENT_PARTS = {
+    str(H2N.requiresPositiveTest): H2N.BiomarkerTestKind,
+    str(H2N.satisfiedByStatus): H2N.BiomarkerStatus,
+}
+
+
+def _requirements(name_of: Mapping[str, str], rows: Iterable[tuple[str, str, str]]) -> dict[str, BiomarkerRequirement]:
+    """(drug IRI, predicate, value IRI) rows of the biomarker requirements -> drug name -> requirement.
+
+    Fails closed: a value that is not a known test or status, a requirement of an unknown drug, or
+    one without tests or statuses is a knowledge-base error, never a requirement read as met."""
+    parts: dict[str, dict[str, set[str]]] = {}
+    for drug, pred, value in rows:
+        cls = _REQUIREMENT_PARTS[pred]
+        code = enum_table(cls).by_iri.get(URIRef(value))
+        if drug not in name_of or code is None:
+            raise KnowledgeBaseError(
+                f"biomarker requirement cannot be read: {value} is not a {cls.split('/')[-1]}"
+                if code is None
+                else f"biomarker requirement of an unknown drug: {drug}",
+                where="ontology/drugs.ttl (h2n:BiomarkerRequirement)",
+            )
+        parts.setdefault(name_of[drug], {}).setdefault(pred, set()).add(code)
+    out: dict[str, BiomarkerRequirement] = {}
+    for name, got in sorted(parts.items()):
+        tests, statuses = (sorted(got.get(p, ())) for p in _REQUIREMENT_PARTS)
+        if not tests or not statuses:
+            raise KnowledgeBaseError(
+                f"biomarker requirement of {name} names no test or no positive status",
+                where="ontology/drugs.ttl (h2n:BiomarkerRequirement)",
+            )
+        out[name] = BiomarkerRequirement(name, tuple(tests), tuple(statuses))
+    return out
+
+
 # ------------------------------------------------------------------------------- names
 
 _SQUASH = re.compile(r"[\s\-_]+")
@@ -301,10 +356,14 @@ class Vocabulary:
         synonyms: Mapping[str, str] | None = None,
         codes: Iterable[tuple[str, str, str]] = (),
         mappings: Iterable[CodeMapping] = (),
+        classes: Mapping[str, Iterable[str]] | None = None,
+        requirements: Mapping[str, BiomarkerRequirement] | None = None,
     ):
         """``drugs``: canonical name -> IRI; ``synonyms``: synonym or brand -> canonical name;
         ``codes``: (system key, code, canonical name) from the drugs' ``skos:exactMatch``;
-        ``mappings``: the rows of the mapping sets."""
+        ``mappings``: the rows of the mapping sets; ``classes``: canonical name -> the drug classes
+        it is a member of (its asserted types: every class up to ``h2n:Drug`` is asserted); ``requirements``: canonical name
+        -> its :class:`BiomarkerRequirement`."""
         self._iri: dict[str, URIRef] = {k: URIRef(v) for k, v in sorted(drugs.items())}
         self._label: dict[URIRef, str] = {iri: name for name, iri in self._iri.items()}
         self.synonyms: dict[str, str] = {alt: c for alt, c in (synonyms or {}).items() if c in self._iri}
@@ -341,6 +400,13 @@ class Vocabulary:
             if name is not None and m.read:
                 by_code.setdefault((m.system, m.code), name)
         self.by_code: dict[tuple[str, str], str] = by_code
+        self._classes: dict[str, frozenset[URIRef]] = {
+            name: frozenset(URIRef(c) for c in cs) for name, cs in (classes or {}).items() if name in self._iri
+        }
+        #: Canonical drug name -> what its indication requires of the tumour or germline.
+        self.biomarker_requirements: dict[str, BiomarkerRequirement] = {
+            name: r for name, r in (requirements or {}).items() if name in self._iri
+        }
 
     # -- construction ---------------------------------------------------------------------
 
@@ -353,6 +419,8 @@ class Vocabulary:
         labels: dict[str, list[str]] = {}
         alts: list[tuple[str, str]] = []
         matches: list[tuple[str, str]] = []
+        types: list[tuple[str, str]] = []
+        requirement_rows: list[tuple[str, str, str]] = []
         for r in rows:
             drug, p, v = str(r["drug"]), str(r["p"]), str(r["v"])
             if p == str(RDFS.label):
@@ -361,7 +429,11 @@ class Vocabulary:
                 alts.append((drug, v))
             elif p == str(SKOS.exactMatch):
                 matches.append((drug, v))
-        return cls._build(labels, alts, matches, mappings)
+            elif p == str(RDF.type):
+                types.append((drug, v))
+            elif p in _REQUIREMENT_PARTS:
+                requirement_rows.append((drug, p, v))
+        return cls._build(labels, alts, matches, mappings, types, requirement_rows)
 
     @classmethod
     def from_graph(cls, graph: Graph, mappings: Iterable[CodeMapping] | None = None) -> Vocabulary:
@@ -385,10 +457,18 @@ class Vocabulary:
         labels = {str(s): [str(x) for x in graph.objects(s, RDFS.label)] for s in candidates}
         alts = [(str(s), str(x)) for s in candidates for x in graph.objects(s, SKOS.altLabel)]
         matches = [(str(s), str(x)) for s in candidates for x in graph.objects(s, SKOS.exactMatch)]
-        return cls._build(labels, alts, matches, mappings)
+        types = [(str(s), str(t)) for s in candidates for t in graph.objects(s, RDF.type)]
+        requirement_rows = [
+            (str(drug), str(p), str(v))
+            for req in graph.subjects(RDF.type, H2N.BiomarkerRequirement)
+            for drug in graph.objects(req, H2N.requirementOfDrug)
+            for p in _REQUIREMENT_PARTS
+            for v in graph.objects(req, URIRef(p))
+        ]
+        return cls._build(labels, alts, matches, mappings, types, requirement_rows)
 
     @classmethod
-    def _build(cls, labels, alts, matches, mappings) -> Vocabulary:
+    def _build(cls, labels, alts, matches, mappings, types=(), requirement_rows=()) -> Vocabulary:
         drugs: dict[str, URIRef] = {}
         name_of: dict[str, str] = {}
         for iri in sorted(labels):
@@ -407,7 +487,18 @@ class Vocabulary:
             code = _code_of(target)
             if iri in name_of and code is not None and code[0] in ("rxnorm", "ncit", "atc", "chebi"):
                 codes.append((code[0], code[1], name_of[iri]))
-        return cls(drugs, synonyms, codes, _default_mappings() if mappings is None else mappings)
+        classes: dict[str, set[str]] = {}
+        for iri, c in types:
+            if iri in name_of:
+                classes.setdefault(name_of[iri], set()).add(c)
+        return cls(
+            drugs,
+            synonyms,
+            codes,
+            _default_mappings() if mappings is None else mappings,
+            classes,
+            _requirements(name_of, requirement_rows),
+        )
 
     @classmethod
     def from_file(cls, path: str | Path, mappings: Iterable[CodeMapping] | None = None) -> Vocabulary:
@@ -480,6 +571,13 @@ class Vocabulary:
         if key == "ncit" and not code.startswith("C"):
             code = "C" + code
         return self.by_code.get((key, code.strip()))
+
+    def drugs_of_class(self, cls: URIRef | str) -> frozenset[str]:
+        """Canonical names of the drugs that are members of the drug class ``cls`` (e.g.
+        ``h2n:CDK46Inhibitor``), by their asserted types (every class up to ``h2n:Drug`` is asserted,
+        as ``queries/qc/drug-class-not-closed.rq`` checks)."""
+        target = URIRef(cls)
+        return frozenset(name for name, cs in self._classes.items() if target in cs)
 
     def iri(self, canonical: str) -> URIRef:
         """The IRI of a canonical drug name (``h2n:drug-…``); KeyError when it is not one."""

@@ -14,7 +14,8 @@ from rdflib import Namespace
 
 ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology"
 H2N = Namespace("https://w3id.org/her2neg/kb/")
-FILES = ("core.ttl", "states.ttl", "roles.ttl", "sources.ttl", "regimens.ttl", "recommendations-metastatic-hr.ttl")
+FILES = ("core.ttl", "states.ttl", "roles.ttl", "sources.ttl", "regimens.ttl", "recommendations-metastatic-hr.ttl",
+         "sources-regulatory.ttl", "contraindications.ttl")  # the last two: sources drugs.ttl cites
 PREFIXES = """
 PREFIX h2n: <https://w3id.org/her2neg/kb/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -129,18 +129,6 @@ GENES = {
 GENE_IDS = {v: k for k, v in GENES.items()}
 SOMATIC_GENES = {"PIK3CA", "ESR1", "AKT1", "PTEN"}
 GERMLINE_GENES = {"BRCA1": "gBRCA1", "BRCA2": "gBRCA2", "PALB2": "gPALB2"}
-#: Genes that a targeted drug needs (drug -> biomarker fields any of which must be positive).
-TARGETED_DRUG_BIOMARKER = {
-    "alpelisib": ("PIK3CA",),
-    "inavolisib": ("PIK3CA",),
-    "capivasertib": ("PIK3CA", "AKT1", "PTEN"),
-    "elacestrant": ("ESR1",),
-    "imlunestrant": ("ESR1",),
-    "olaparib": ("gBRCA1", "gBRCA2"),
-    "talazoparib": ("gBRCA1", "gBRCA2"),
-}
-CDK46_INHIBITORS = {"palbociclib", "ribociclib", "abemaciclib"}
-BONE_AGENTS = {"zoledronic acid", "pamidronate", "ibandronate", "clodronate", "denosumab"}
 
 # --------------------------------------------------------------------------- labs
 

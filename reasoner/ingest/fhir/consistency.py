@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from . import codes as C
+from reasoner.vocab import H2N
+
 from .state import _MapperState
 
 
@@ -21,7 +22,8 @@ class ConsistencyChecks(_MapperState):
                 start = dt.date.fromisoformat(t["start"]) if "start" in t else None
                 end = dt.date.fromisoformat(t["end"]) if "end" in t else None
                 spans.append((d, start, end))
-        cdk = [s for s in spans if s[0] in C.CDK46_INHIBITORS]
+        cdk_inhibitors = self.drugs.drugs_of_class(H2N.CDK46Inhibitor)  # drugs.ttl
+        cdk = [s for s in spans if s[0] in cdk_inhibitors]
         reported: set[frozenset[str]] = set()
         for a in range(len(cdk)):
             for b in range(a + 1, len(cdk)):
@@ -49,8 +51,10 @@ class ConsistencyChecks(_MapperState):
                 )
         biomarkers = record.get("biomarkers", {})
         given = {d for t in therapies for d in t["drugs"]}
-        for drug, needs in C.TARGETED_DRUG_BIOMARKER.items():
-            if drug in given and not any(biomarkers.get(b) in ("altered", "pathogenic") for b in needs):
+        # what each targeted drug's indication requires (h2n:BiomarkerRequirement of drugs.ttl)
+        for drug, requirement in sorted(self.drugs.biomarker_requirements.items()):
+            needs = requirement.tests
+            if drug in given and not requirement.met_by(biomarkers):
                 state = (
                     ", ".join(f"{b} {biomarkers[b]}" for b in needs if b in biomarkers)
                     or f"no {' / '.join(needs)} result"
