@@ -25,13 +25,18 @@ from reasoner.errors import KnowledgeBaseError
 from reasoner.vocab import local_name
 
 __all__ = ["ForbiddenCombination", "ResultText", "ValidationAdvice", "ResultRules", "load_result_rules",
-           "REQUIRED_TEXTS"]
+           "REQUIRED_TEXTS", "REQUIRED_CODES"]
 
 #: The result texts the engine writes, by key (skos:notation of an h2n:ResultText).
 REQUIRED_TEXTS = ("current-drug-progressed", "stopped-for-toxicity", "progressed-on-drug",
                   "current-regimen-not-recommended", "history-incomplete", "criterion-not-evaluable",
                   "unknown-medication", "her2-positive-out-of-scope", "subtype-undetermined",
                   "locoregional-not-isolated")
+
+#: The result texts the engine writes with their code (h2n:reasonCode: a reason's or a warning's code):
+#: the code is knowledge as much as the text, so a missing one refuses the knowledge base (no default).
+REQUIRED_CODES = ("current-drug-progressed", "current-regimen-not-recommended", "history-incomplete",
+                  "unknown-medication")
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,10 @@ def load_result_rules(select: Callable[[str], list[dict]]) -> ResultRules:
         if key not in texts:
             raise KnowledgeBaseError(f"result text {key!r} is missing from the knowledge base",
                                      hint="ontology/advice.ttl defines it; the engine has no default")
+    for key in REQUIRED_CODES:
+        if texts[key].code is None:
+            raise KnowledgeBaseError(f"result text {key!r} has no code (h2n:reasonCode)",
+                                     hint="ontology/advice.ttl gives it; the engine has no default")
     advice = []
     for iri, rows in sorted(_group(select("kb-validation-advice"), "a").items()):
         where = f"validation advice {iri}"

@@ -143,7 +143,7 @@ class Assembler:
             if rule_iri in history_rules:
                 # fail closed: what depends on an incomplete treatment history is unknown
                 incomplete = kb.result_rules.texts["history-incomplete"]
-                reasons, plain = [*reasons, self._reason(incomplete.code or "MISSING_DATA", incomplete.text())], False
+                reasons, plain = [*reasons, self._reason(incomplete.code, incomplete.text())], False
             superseded = continuing is not None and rule.kind == "Recommendation" \
                 and rule.intent in continuing.supersedes_intents
             if superseded and reasons and not (continuing.keeps_add_ons and self._keeps_current(rule, inf)):
@@ -289,7 +289,7 @@ class Assembler:
         for name in p.record.get("medications") or []:
             if name.lower() not in kb.medication_names:
                 unknown = kb.result_rules.texts["unknown-medication"]
-                warnings.append(ResultWarning(unknown.code or "UNKNOWN_MEDICATION", unknown.text(medication=name)))
+                warnings.append(ResultWarning(unknown.code, unknown.text(medication=name)))
         return warnings
 
     def _ordered(self, options: list[Option], lowered_ids: set[str]) -> tuple[list[Option], list[Excluded]]:
@@ -321,7 +321,7 @@ class Assembler:
             carried = {d for c in (regimen.components if regimen else ()) if c.continues_after_progression
                        for d in c.drugs}
             progressed = self.kb.result_rules.texts["current-drug-progressed"]
-            reasons += [Reason(progressed.code or "PRIOR_PROGRESSION", progressed.text(drug=d))
+            reasons += [Reason(progressed.code, progressed.text(drug=d))
                         for d in inf_drugs if d in inf.progressed and d not in carried]
             forbidden = self._forbidden_combination(set(inf_drugs))
             if forbidden is not None:
@@ -330,7 +330,7 @@ class Assembler:
                 reasons += missing  # what must be known before the current regimen can be endorsed
             elif endorsing is None:
                 text = self.kb.result_rules.texts["current-regimen-not-recommended"]
-                reasons.append(Reason(text.code or "CRITERION_NOT_MET", text.text(regimen=" + ".join(inf_drugs))))
+                reasons.append(Reason(text.code, text.text(regimen=" + ".join(inf_drugs))))
             approval_reason = self._jurisdiction_reason(rule, jurisdiction)
             if approval_reason:
                 reasons.append(approval_reason)

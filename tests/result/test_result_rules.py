@@ -144,3 +144,21 @@ def test_the_engines_texts_are_data(kb, tmp_path):
 def test_a_missing_rule_or_text_refuses_the_knowledge_base(tmp_path, pattern, replacement, message):
     with pytest.raises(KnowledgeBaseError, match=re.escape(message)):
         _copy_kb(tmp_path, pattern, replacement)
+
+
+@pytest.mark.parametrize("key, code", [
+    ("unknown-medication", "UNKNOWN_MEDICATION"),
+    ("history-incomplete", "MISSING_DATA"),
+    ("current-drug-progressed", "PRIOR_PROGRESSION"),
+    ("current-regimen-not-recommended", "CRITERION_NOT_MET"),
+])
+def test_a_text_without_its_code_refuses_the_knowledge_base(tmp_path, key, code):
+    """The code of a reason or warning the engine writes is knowledge like its text: without it the
+    knowledge base does not load (there is no code in the engine to fall back on), and the error
+    names the text."""
+    from reasoner.result_rules import REQUIRED_CODES
+
+    assert key in REQUIRED_CODES
+    pattern = rf'(skos:notation "{re.escape(key)}" ;\n(?:    [^\n]*\n)*?)    h2n:reasonCode "{code}" ;\n'
+    with pytest.raises(KnowledgeBaseError, match=re.escape(f"result text {key!r} has no code")):
+        _copy_kb(tmp_path, pattern, r"\1")
