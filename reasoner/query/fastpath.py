@@ -24,7 +24,7 @@ from reasoner.errors import KnowledgeBaseError
 from reasoner.query.catalog import get_query
 from reasoner.vocab import H2N, local_name
 
-__all__ = ["STATUSES_BY_RULE", "CompiledKnowledge", "PatientFacts", "compile_knowledge"]
+__all__ = ["STATUSES_BY_RULE", "CompiledKnowledge", "PatientFacts", "compile_knowledge", "contraindication_text"]
 
 HAS_STATE = str(H2N.hasState)
 UNKNOWN_FACET = str(H2N.unknownFacet)
@@ -54,6 +54,30 @@ def _fill(template: str, **values: Any) -> str:
     for name, value in values.items():
         template = template.replace("{" + name + "}", str(value))
     return template
+
+
+def value_text(value: Any) -> str:
+    """A laboratory value in a text: a whole number without decimals (``472``), any other number in
+    plain decimal notation (``5.5``, ``0.00001``): what the SPARQL queries write, ``STR`` of the
+    ``xsd:decimal`` the patient graph holds (:func:`reasoner.graph.convert.decimal_lexical`)."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+    if isinstance(value, Decimal):
+        return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
+    return str(value)
+
+
+def contraindication_text(message: str, trigger: Any, value: Any) -> str:
+    """A contraindication's message (``h2n:message``) for one patient: ``{value}`` is the laboratory
+    value that crossed the threshold (when there is one), ``{medication}`` the trigger, the
+    concomitant medication as the record names it, capitalised. As the query
+    queries/warnings/current-regimen-contraindicated.rq fills them in."""
+    if value is not None:
+        message = message.replace("{value}", value_text(value))
+    if "{medication}" in message:
+        text = str(trigger or "")
+        message = message.replace("{medication}", text[:1].upper() + text[1:])
+    return message
 
 
 @dataclass
@@ -140,6 +164,7 @@ WARNING_OF_QUERY = {
     "continuing-after-progression": ("warning-continuing-after-progression",),
     "er-low": ("warning-er-low",),
     "current-et-chemo-warning": ("warning-current-et-chemo-combination",),
+    "current-regimen-contraindicated": ("warning-current-regimen-contraindicated",),
 }
 
 
@@ -152,6 +177,8 @@ class _WarningCondition:
     unless: list[str] = field(default_factory=list)  # local names of warnings
     combination: tuple = ()  # ((first class, first except classes), (second class, second except classes))
     scope: str | None = None
+    action: str | None = None  # the IRI of the action of the contraindications it warns on
+    drugs_of: str | None = None  # the IRI of the patient property of the drugs it looks at
 
 
 def _warning_conditions(rows: Iterable[dict], combinations: Iterable[dict]) -> dict[str, _WarningCondition]:
@@ -184,6 +211,10 @@ def _warning_conditions(rows: Iterable[dict], combinations: Iterable[dict]) -> d
             w.scope = local_name(value)
         elif prop == "warnsOnCombination":
             combination_of[local_name(r["warning"])] = value
+        elif prop == "warnsOnContraindicationAction":
+            w.action = value
+        elif prop == "warnsOnDrugsOf":
+            w.drugs_of = value
     for name, iri in combination_of.items():
         side = sides.get(iri)
         if side is None or len(side["first"]) != 1 or len(side["second"]) != 1:
@@ -193,7 +224,8 @@ def _warning_conditions(rows: Iterable[dict], combinations: Iterable[dict]) -> d
                                  (next(iter(side["second"])), frozenset(side["secondExcept"])))
     needs = {"er-low": lambda w: w.states, "tumor-marker-only-progression": lambda w: w.basis_only,
              "continuing-after-progression": lambda w: w.has and all(u in out and out[u].basis_only for u in w.unless),
-             "et-chemo-combination": lambda w: w.combination, "current-et-chemo-warning": lambda w: w.combination}
+             "et-chemo-combination": lambda w: w.combination, "current-et-chemo-warning": lambda w: w.combination,
+             "current-regimen-contraindicated": lambda w: w.action and w.drugs_of}
     scopes = {"warning-et-chemo-combination": "scope-one-regimen", "warning-et-chemo-overlap": "scope-overlapping-regimens",
               "warning-current-et-chemo-combination": "scope-ongoing-drugs"}
     for query, names in WARNING_OF_QUERY.items():
@@ -324,6 +356,18 @@ class CompiledKnowledge:
             if ci.quantity:
                 self._ci_by_quantity[ci.quantity].append(ci_iri)
         self._sorted_drugs = {iri: tuple(sorted(ci.drugs)) for iri, ci in self.contraindications.items()}
+        # current-regimen-contraindicated: the messages of the contraindications, and the action its
+        # warning names as the notation the contraindicated-drugs rows carry
+        self._ci_messages: dict[str, tuple[str, ...]] = {}
+        for r in select("kb-contraindications"):
+            if r.get("message") is not None:
+                self._ci_messages[r["c"]] = tuple(sorted({*self._ci_messages.get(r["c"], ()), r["message"]}))
+        notations = {r["s"]: r["n"] for r in select("kb-notations")}
+        current = self.warning_conditions[WARNING_OF_QUERY["current-regimen-contraindicated"][0]]
+        if current.action not in notations:
+            raise KnowledgeBaseError(f"the action {current.action} the warning current-regimen-contraindicated "
+                                     "warns on has no skos:notation: it cannot be evaluated")
+        self._current_ci_action = notations[current.action]
 
     # -- the queries ------------------------------------------------------------------------------
 
@@ -488,11 +532,38 @@ class CompiledKnowledge:
                           "trigger": trigger, "value": value} for drug in self._sorted_drugs[ci_iri]]
         return rows
 
-    def warnings(self, p: PatientFacts) -> dict[str, list[dict]]:
+    def warnings(self, p: PatientFacts, contraindicated: list[dict] | None = None) -> dict[str, list[dict]]:
         """queries/warnings/*.rq: each query gives one or two warnings of ontology/advice.ttl, under the
-        condition the warning's data states (:func:`_warning_conditions`), read here as there."""
+        condition the warning's data states (:func:`_warning_conditions`), read here as there.
+        ``contraindicated``: the patient's contraindicated-drugs rows (computed when not given)."""
         out: dict[str, list[dict]] = {name: [] for name in WARNING_OF_QUERY}
         conditions = self.warning_conditions
+
+        # current-regimen-contraindicated: a contraindication with the warning's action (block) of a
+        # drug she has through the warning's property (ongoing): the contraindicated-drugs rows, read
+        # for her drugs only (the rows come from the trigger indexes, never a scan of every contraindication)
+        current_name = WARNING_OF_QUERY["current-regimen-contraindicated"][0]
+        drugs = p.values(conditions[current_name].drugs_of)
+        if drugs:
+            if contraindicated is None:
+                contraindicated = self.contraindicated_drugs(p)
+            action, on, labels, messages = self._current_ci_action, set(drugs), self.labels, self._ci_messages
+            code, template = self.warning_texts[current_name]
+            rows, seen = out["current-regimen-contraindicated"], set()
+            for r in contraindicated:
+                drug = r["drug"]
+                if r["action"] != action or drug not in on or drug not in labels:
+                    continue
+                for text in messages.get(r["contraindication"], ()):
+                    # the text goes in at the first {contraindication}, as the query puts it in
+                    message = _fill(template, drug=labels[drug]).replace(
+                        "{contraindication}", contraindication_text(text, r["trigger"], r["value"]), 1)
+                    key = (drug, r["contraindication"], r["trigger"], r["value"], message)
+                    if key not in seen:
+                        seen.add(key)
+                        rows.append({"patient": p.iri, "code": code, "therapyIndex": -1, "message": message,
+                                     "drug": drug, "drugLabel": labels[drug], "contraindication": r["contraindication"],
+                                     "trigger": r["trigger"], "value": r["value"]})
         states = set(p.values(HAS_STATE))
 
         def only_on(bases: set[str], name: str) -> bool:
@@ -610,7 +681,7 @@ class CompiledKnowledge:
             "contraindicated-drugs": contraindicated,
             STATUSES_BY_RULE: by_rule,
         }
-        rows.update(self.warnings(p))
+        rows.update(self.warnings(p, contraindicated))
         return rows
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reasoner.inference import Inference
-from reasoner.query.fastpath import STATUSES_BY_RULE
+from reasoner.query.fastpath import STATUSES_BY_RULE, contraindication_text
 from reasoner.result.model import (
     Advice,
     Excluded,
@@ -36,8 +36,9 @@ if TYPE_CHECKING:  # the knowledge base and the engine come later in the pipelin
 
 __all__ = ["Assembler", "WARNING_QUERIES"]
 
-#: The warning queries whose rows become the result's warnings (``queries/warnings``).
+#: The warning queries whose rows become the result's warnings (``queries/warnings``), in this order.
 WARNING_QUERIES = (
+    "current-regimen-contraindicated",
     "et-chemo-combination",
     "tumor-marker-only-progression",
     "continuing-after-progression",
@@ -245,7 +246,7 @@ class Assembler:
             options=tuple(options),
             excluded=tuple(excluded),
             advice=tuple(sorted(advice.values(), key=lambda a: a.code)),
-            warnings=tuple(_dedupe(self._warnings(p, rows, contraindication_rows) + list(p.extra_warnings))),
+            warnings=tuple(_dedupe(self._warnings(p, rows) + list(p.extra_warnings))),
             validation=validation + p.extra_validation,
             jurisdiction=jurisdiction,
         )
@@ -268,23 +269,13 @@ class Assembler:
             cited.update(info.sources)
         return blocked, cautioned, cited
 
-    def _warnings(self, p: _Prepared, rows: dict[str, list], contraindication_rows: list[dict]) -> list[ResultWarning]:
-        """The record warnings: a contraindicated drug she is on now, the rows of the warning
-        queries, and each medication of the record the knowledge base does not know."""
+    def _warnings(self, p: _Prepared, rows: dict[str, list]) -> list[ResultWarning]:
+        """The record warnings: the rows of the warning queries (a contraindicated drug she is on now
+        first), and each medication of the record the knowledge base does not know."""
         kb = self.kb
         warnings = []
-        # The cohort report current-regimen-contraindicated, for this patient: a blocking
-        # contraindication of a drug she is on now (the contraindicated-drugs rows, ongoing drugs only).
-        for row in contraindication_rows:
-            info = kb.contraindications.get(row["contraindication"])
-            drug = kb.labels.get(row["drug"])
-            if info is None or info.action != "block" or drug not in p.inference.ongoing:
-                continue
-            text = _message(info.message, row)
-            code, template = kb.warning_texts["warning-current-regimen-contraindicated"]
-            warnings.append(ResultWarning(code, template.replace("{drug}", drug).replace("{contraindication}", text)))
         for name in WARNING_QUERIES:
-            for row in sorted(rows.get(name, []), key=lambda r: (r.get("therapyIndex") or 0, r["message"])):
+            for row in sorted(rows.get(name, []), key=_warning_order):
                 warnings.append(ResultWarning(row["code"], row["message"]))
         for name in p.record.get("medications") or []:
             if name.lower() not in kb.medication_names:
@@ -625,22 +616,19 @@ def _not_evaluable_text(kb: KnowledgeBase, criterion_iri: str) -> str:
     return kb.result_rules.texts["criterion-not-evaluable"].text(label=label, criterion=criterion_iri)
 
 
-def _value_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _message(message: str, row: dict) -> str:
-    """A contraindication's message for one row: ``{value}`` is the lab value that crossed the
-    threshold, ``{medication}`` the concomitant medication as the record names it."""
-    value = row.get("value")
-    if value is not None:
-        message = message.replace("{value}", _value_text(value))
-    if "{medication}" in message:
-        trigger = str(row.get("trigger") or "")
-        message = message.replace("{medication}", trigger[:1].upper() + trigger[1:])
-    return message
+    """A contraindication's message for one contraindicated-drugs row: ``{value}`` is the lab value
+    that crossed the threshold, ``{medication}`` the concomitant medication as the record names it
+    (as the warning query current-regimen-contraindicated fills them in)."""
+    return contraindication_text(message, row.get("trigger"), row.get("value"))
+
+
+def _warning_order(row: dict) -> tuple:
+    """The order of a warning query's rows: by the regimen they concern (``therapyIndex``), then by
+    what a row is about where the query says it (the contraindication, drug, trigger and value of
+    current-regimen-contraindicated), then by text."""
+    return (row.get("therapyIndex") or 0, row.get("contraindication") or "", row.get("drug") or "",
+            str(row.get("trigger")), str(row.get("value")), row["message"])
 
 
 def _produces(regimen, target: frozenset[str]) -> bool:

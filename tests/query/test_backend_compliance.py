@@ -31,7 +31,7 @@ GRAPH = "urn:her2neg:test:acceptance"
 BINDINGS = {"patients-eligible-for-drug": {"drug": "https://w3id.org/her2neg/kb/drug-letrozole"}}
 QUERIES = sorted(catalog())
 # On ribociclib + letrozole with a QTcF of 472 ms and diabetes: a current regimen with a blocking
-# contraindication (the examples have none), for queries/reports/current-regimen-contraindicated.rq.
+# contraindication (the examples have none), for queries/warnings/current-regimen-contraindicated.rq.
 ONGOING_CONTRAINDICATED = {
     "id": "compliance-ongoing-qtcf", "as_of": "2026-11-01", "sex": "female", "age": 71,
     "menopausal_status": "postmenopausal", "setting": "metastatic",
@@ -40,6 +40,16 @@ ONGOING_CONTRAINDICATED = {
     "labs": {"qtcf_ms": 472}, "conditions": ["diabetes_type2"],
     "therapies": [{"drugs": ["letrozole", "ribociclib"], "setting": "metastatic", "start": "2026-10-01"}],
 }
+# The same warning triggered by a concomitant medication of an interaction class (the text names it,
+# capitalised) and by a laboratory value that is not a whole number (the text writes it as stored).
+ONGOING_CONTRAINDICATED_MORE = [
+    {**ONGOING_CONTRAINDICATED, "id": "compliance-ongoing-clarithromycin", "labs": {"qtcf_ms": 430},
+     "conditions": [], "medications": ["clarithromycin"],
+     "therapies": [{"drugs": ["fulvestrant", "palbociclib"], "setting": "metastatic", "start": "2026-10-01"}]},
+    {**ONGOING_CONTRAINDICATED, "id": "compliance-ongoing-crcl", "labs": {"crcl_ml_min": 29.5}, "conditions": [],
+     "receptors": {"er_percent": 0, "pr_percent": 0, "her2_ihc": "0", "specimen": "metastasis"},
+     "therapies": [{"drugs": ["capecitabine"], "setting": "metastatic", "start": "2026-10-01"}]},
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +62,7 @@ def triples(kb):
         if isinstance(record, dict) and record.get("id") not in ids:
             ids.add(record.get("id"))
             records.append(record)
-    records.append(ONGOING_CONTRAINDICATED)
+    records += [ONGOING_CONTRAINDICATED, *ONGOING_CONTRAINDICATED_MORE]
     return list(cohort_triples(kb.engine, records))
 
 

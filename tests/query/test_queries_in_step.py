@@ -3,7 +3,7 @@
 - ``reports/missing-test-that-would-open-option.rq`` inlines the body of
   ``eligibility/criterion-status.rq`` between ``# BEGIN criterion-status.rq`` and ``# END``
   (only ``?negated`` is added to the projection).
-- ``reports/current-regimen-contraindicated.rq`` matches contraindication triggers with the trigger
+- ``warnings/current-regimen-contraindicated.rq`` (the warning and cohort report) matches contraindication triggers with the trigger
   block of ``eligibility/contraindicated-drugs.rq`` (``# BEGIN triggers`` ... ``# END triggers``):
   a trigger kind added to one and not the other would make the cohort report miss what the
   reasoner blocks.
