@@ -13,20 +13,24 @@ on the bytes of the data files and on the code that derives them, so they are ke
   only when something queries it (SPARQL evaluator, ``her2neg query``, ``kb info`` counts, the servers).
 - ``graph-<key>.pickle``: an rdflib graph parsed from one Turtle file (``core.ttl``, the SHACL
   shapes), keyed by that file's bytes and the rdflib version.
+- ``shacl-sparql-<key>.json``: the parsed algebra of one SHACL-SPARQL constraint of the compiled
+  shapes (:mod:`reasoner.validation.fastpath`), keyed by its text, prefixes and the rdflib version;
+  stored as JSON (:func:`write_json`), so reading it never unpickles.
 
 Fail closed: a file whose key does not match, that cannot be read or unpickled, that is not owned
 by the current user or that others can write, is ignored and the product derived again (then
 written back, atomically: a temporary file renamed over the old one). A stale cache is never used:
 any edit of an ontology, query or code file changes the key.
 
-Where: ``$HER2NEG_CACHE_DIR``, else ``$XDG_CACHE_HOME/her2neg``, else ``~/.cache/her2neg`` (the same
-folder as the parsed SHACL-SPARQL constraints). ``HER2NEG_NO_CACHE=1`` turns this cache off (every
-start derives everything from the files); deleting the folder clears it.
+Where: ``$HER2NEG_CACHE_DIR``, else ``$XDG_CACHE_HOME/her2neg``, else ``~/.cache/her2neg``.
+``HER2NEG_NO_CACHE=1`` turns every kind off (nothing is read or written: every start derives
+everything from the files); deleting the folder clears it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import sys
@@ -35,7 +39,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NO_CACHE_ENV", "cache_dir", "cached_graph", "enabled", "files_key", "read", "write"]
+__all__ = [
+    "NO_CACHE_ENV",
+    "cache_dir",
+    "cached_graph",
+    "enabled",
+    "files_key",
+    "read",
+    "read_json",
+    "write",
+    "write_json",
+]
 
 NO_CACHE_ENV = "HER2NEG_NO_CACHE"
 FORMAT = 1
@@ -93,41 +107,51 @@ def files_key(kind: str, paths: Iterable[Path], folders: Iterable[Path] = ()) ->
     return h.hexdigest()
 
 
-def _path(kind: str, key: str) -> Path:
-    return cache_dir() / f"{kind}-{key[:40]}.pickle"
+_SUFFIX = {"pickle": ".pickle", "json": ".json"}
 
 
-def read(kind: str, key: str) -> Any:
-    """The payload stored under this key, or None (absent, foreign, damaged or of another key)."""
+def _path(kind: str, key: str, codec: str = "pickle") -> Path:
+    return cache_dir() / f"{kind}-{key[:40]}{_SUFFIX[codec]}"
+
+
+def _load(kind: str, key: str, codec: str) -> Any:
+    """The payload stored under this key, or None (cache off; absent, foreign, damaged or of
+    another key). Only a file of this user's own, that no one else can write, is read."""
     if not enabled():
         return None
     try:
-        path = _path(kind, key)
-        with open(path, "rb") as fh:
+        with open(_path(kind, key, codec), "rb") as fh:
             st = os.fstat(fh.fileno())
             if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-                return None  # only a file of this user's own, that no one else can write, is unpickled
-            stored_key, payload = pickle.load(fh)
-        if stored_key != key:
-            return None
-        return payload
+                return None
+            if codec == "pickle":
+                stored_key, payload = pickle.load(fh)
+            else:
+                stored = json.loads(fh.read().decode("utf-8"))
+                stored_key, payload = stored["key"], stored["payload"]
+        return payload if stored_key == key else None
     except Exception:  # noqa: BLE001 - absent, unreadable, truncated, from another version: derive again
         return None
 
 
-def write(kind: str, key: str, payload: Any) -> None:
-    """Store the payload under this key (atomically); any failure only means no cache."""
+def _store(kind: str, key: str, payload: Any, codec: str) -> None:
+    """Store the payload under this key (atomically, readable by this user only); any failure only
+    means no cache."""
     if not enabled():
         return
     tmp = None
     try:
+        if codec == "pickle":
+            data = pickle.dumps((key, payload), protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            data = json.dumps({"key": key, "payload": payload}).encode("utf-8")
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = _path(kind, key)
+        path = _path(kind, key, codec)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump((key, payload), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(data)
         os.replace(tmp, path)
         tmp = None
         _prune(folder, kind, keep=path)
@@ -139,9 +163,29 @@ def write(kind: str, key: str, payload: Any) -> None:
                 pass
 
 
+def read(kind: str, key: str) -> Any:
+    """The pickled payload stored under this key, or None (absent, foreign, damaged or of another key)."""
+    return _load(kind, key, "pickle")
+
+
+def write(kind: str, key: str, payload: Any) -> None:
+    """Store the payload under this key, pickled (atomically); any failure only means no cache."""
+    _store(kind, key, payload, "pickle")
+
+
+def read_json(kind: str, key: str) -> Any:
+    """Like :func:`read`, for a payload stored as JSON (:func:`write_json`)."""
+    return _load(kind, key, "json")
+
+
+def write_json(kind: str, key: str, payload: Any) -> None:
+    """Like :func:`write`, for a JSON-serialisable payload (no unpickling on read)."""
+    _store(kind, key, payload, "json")
+
+
 def _prune(folder: Path, kind: str, keep: Path) -> None:
     cutoff = time.time() - _PRUNE_AFTER_S
-    for old in folder.glob(f"{kind}-*.pickle"):
+    for old in folder.glob(f"{kind}-*{keep.suffix}"):
         try:
             if old != keep and old.stat().st_atime < cutoff and old.stat().st_mtime < cutoff:
                 old.unlink()

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
-import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -1057,18 +1056,17 @@ def _parse_select(text: str, prefixes: dict[str, str], shape):
     rest of a cold start's validation) and cached. Any problem with the cache means parsing."""
     import rdflib
 
-    from reasoner.cache import cache_dir  # the one cache folder of the package
+    from reasoner import cache  # the one cache of the package: off with HER2NEG_NO_CACHE, own files only
 
     key = hashlib.sha256(
         json.dumps([_ALGEBRA_FORMAT, rdflib.__version__, text, sorted(prefixes.items())]).encode()
     ).hexdigest()
-    try:
-        path = cache_dir() / f"shacl-sparql-{key[:40]}.json"
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored.get("key") == key:
-            return _decode(stored["algebra"])
-    except Exception:  # noqa: BLE001 - absent, unreadable or malformed: parse instead
-        pass
+    stored = cache.read_json("shacl-sparql", key)
+    if stored is not None:
+        try:
+            return _decode(stored)
+        except Exception:  # noqa: BLE001 - malformed: parse instead
+            pass
     from rdflib.plugins.sparql import prepareQuery
 
     try:
@@ -1076,13 +1074,8 @@ def _parse_select(text: str, prefixes: dict[str, str], shape):
     except Exception as exc:
         raise _fail(f"cannot parse the SPARQL constraint: {exc}", shape) from exc
     try:
-        data = json.dumps({"key": key, "algebra": _encode(algebra)})
-        path = cache_dir() / f"shacl-sparql-{key[:40]}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(data, encoding="utf-8")
-        tmp.replace(path)
-    except (OSError, RuntimeError, _Uncacheable):  # RuntimeError: no home directory
+        cache.write_json("shacl-sparql", key, _encode(algebra))
+    except _Uncacheable:
         pass
     return algebra
 

@@ -174,6 +174,36 @@ def test_parsed_sparql_constraints_are_cached_and_read_back_alike(tmp_path, monk
     assert [first.run([g]) for g in graphs] == [third.run([g]) for g in graphs]
 
 
+def test_parsed_sparql_constraints_follow_the_package_cache_rules(tmp_path, monkeypatch):
+    """The parsed constraints are kept like the start-up cache (reasoner.cache): nothing is written
+    or read with HER2NEG_NO_CACHE=1, and a cache file that others can write is never read."""
+    import os
+
+    import rdflib.plugins.sparql as sparql
+
+    monkeypatch.setenv("HER2NEG_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("HER2NEG_NO_CACHE", "1")
+    fastpath.compile_shapes(shapes_graph(), shape_infos())
+    assert not list(tmp_path.iterdir())
+
+    monkeypatch.delenv("HER2NEG_NO_CACHE")
+    fastpath.compile_shapes(shapes_graph(), shape_infos())
+    files = sorted(tmp_path.glob("shacl-sparql-*.json"))
+    assert files and all(f.stat().st_mode & 0o077 == 0 for f in files)  # this user's only
+
+    parsed = []
+    real = sparql.prepareQuery
+    monkeypatch.setattr(sparql, "prepareQuery", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    monkeypatch.setenv("HER2NEG_NO_CACHE", "1")
+    fastpath.compile_shapes(shapes_graph(), shape_infos())
+    assert len(parsed) == len(files)  # cache off: the files are not read
+    monkeypatch.delenv("HER2NEG_NO_CACHE")
+    parsed.clear()
+    os.chmod(files[0], 0o666)
+    fastpath.compile_shapes(shapes_graph(), shape_infos())
+    assert len(parsed) == 1  # the file others could write is parsed again, the rest read
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(record=st.one_of(patients(), mutated_records()))
 def test_compiled_shapes_match_pyshacl_on_coherent_and_hostile_records(record):
