@@ -166,6 +166,7 @@ _IRI_PATTERNS = (
     (re.compile(r"^http://purl\.obolibrary\.org/obo/CHEBI_(\d+)$"), "chebi"),
     (re.compile(r"^http://snomed\.info/id/(\d+)$"), "sct"),
     (re.compile(r"^http://loinc\.org/rdf/([\w-]+)$"), "loinc"),
+    (re.compile(r"^http://identifiers\.org/hgnc/(\d+)$"), "hgnc"),
 )
 
 

@@ -33,30 +33,18 @@ MOVED = {*MARKER_TABLES, "LVEF", "QTCF", "QTC_UNSPECIFIED", "CRCL", "HBA1C", "CA
          "END_REASON_CODES", "END_REASON_OUT", "EVIDENCE_BASIS", "BASIS_OUT", "BREAST_SURGERY",
          "POSITIVE", "NEGATIVE", "MENOPAUSE_OBSERVABLE", "T_CATEGORY", "N_CATEGORY", "GRADE_LOINC",
          "TUMOR_SIZE_LOINC", "STAGE_GROUP", "CLINICAL_STAGE_GROUP", "M_CATEGORY", "CLINICAL_M_CATEGORY",
-         "STAGE_SNOMED", "M_SNOMED", "T_SNOMED", "N_SNOMED"}  # fmt: skip
+         "STAGE_SNOMED", "M_SNOMED", "T_SNOMED", "N_SNOMED", "GENETIC_VARIANT", "GENE_STUDIED",
+         "GENOMIC_SOURCE_CLASS", "CLINICAL_SIGNIFICANCE", "DISEASE_STATUS", "UNCERTAIN", "VARIANT_PRESENT",
+         "VARIANT_ABSENT", "GERMLINE", "SOMATIC", "PATHOGENIC", "NOT_PATHOGENIC", "ECOG_ANSWERS", "GENES",
+         "GENE_IDS", "PROGRESSION_VALUES"}  # fmt: skip
 #: Literal code tables still in codes.py, to be moved next (staging, answer codes, genes, procedures,
 #: therapy context, mCODE structure codes). The list may only shrink: a new code table goes to the
 #: mapping set.
 NOT_YET_MOVED = {
-    "GENETIC_VARIANT",
-    "GENE_STUDIED",
-    "GENOMIC_SOURCE_CLASS",
-    "CLINICAL_SIGNIFICANCE",
-    "DISEASE_STATUS",
     "DELIBERATELY_IGNORED_LOINC",
-    "UNCERTAIN",
-    "VARIANT_PRESENT",
-    "VARIANT_ABSENT",
-    "GERMLINE",
-    "SOMATIC",
-    "PATHOGENIC",
-    "NOT_PATHOGENIC",
-    "ECOG_ANSWERS",
-    "GENES",
     "MENOPAUSE_IGNORED",
     "BREAST_CANCER",
     "SECONDARY_CANCER_GENERIC",
-    "PROGRESSION_VALUES",
     "ANTI_HER2_RXNORM",
     "RADIOTHERAPY",
     "REGIONAL_SECONDARY",
@@ -420,3 +408,112 @@ def test_each_t_category_value_maps_to_early_t(code, t):
 def test_each_n_category_value_maps_to_early_n(code, n):
     rec = run(_primary(), _stage("21908-9", "258215001"), _stage("21906-3", code, "n")).record
     assert rec["early"]["n"] == n, rec
+
+
+def test_genomic_variant_codes():
+    """mCODE GenomicVariant (drug-identifiers.md Table C, the mCODE IG and HL7 Genomics Reporting):
+    69548-6 Genetic variant assessment with components 48018-6 Gene studied, 48002-0 Genomic source
+    class and 53037-8 Genetic variation clinical significance; LA9633-4 Present / LA9634-2 Absent;
+    LA6683-2 Germline / LA6684-0 Somatic; LA6668-3 Pathogenic and LA26332-9 Likely pathogenic versus
+    LA26333-7 Uncertain significance, LA26334-5 Likely benign, LA6675-8 Benign."""
+    assert C.GENETIC_VARIANT == {"69548-6"}
+    assert (C.GENE_STUDIED, C.GENOMIC_SOURCE_CLASS, C.CLINICAL_SIGNIFICANCE) == ("48018-6", "48002-0", "53037-8")
+    assert C.VARIANT_PRESENT == {("loinc", "LA9633-4")}
+    assert C.VARIANT_ABSENT == {("loinc", "LA9634-2")}
+    assert C.GERMLINE == {("loinc", "LA6683-2")}
+    assert C.SOMATIC == {("loinc", "LA6684-0")}
+    assert C.PATHOGENIC == {("loinc", "LA6668-3"), ("loinc", "LA26332-9")}
+    assert C.NOT_PATHOGENIC == {("loinc", "LA26333-7"), ("loinc", "LA26334-5"), ("loinc", "LA6675-8")}
+
+
+#: HGNC gene ids and their approved symbols (genenames.org)
+HGNC = {"8975": "PIK3CA", "3467": "ESR1", "391": "AKT1", "9588": "PTEN", "1100": "BRCA1", "1101": "BRCA2",
+        "26144": "PALB2"}  # fmt: skip
+
+
+def test_genes_are_the_hgnc_ids_of_the_biomarker_fields():
+    assert C.GENES == HGNC
+    assert C.GENE_IDS == {symbol: gid for gid, symbol in HGNC.items()}
+
+
+def _variant(gid, value, source=None, significance=None):
+    comps = [{"code": cc(LOINC, "48018-6"), "valueCodeableConcept": cc(HGNC_SYSTEM, f"HGNC:{gid}")}]
+    if source:
+        comps.append({"code": cc(LOINC, "48002-0"), "valueCodeableConcept": cc(LOINC, source)})
+    if significance:
+        comps.append({"code": cc(LOINC, "53037-8"), "valueCodeableConcept": cc(LOINC, significance)})
+    return obs(f"v{gid}", cc(LOINC, "69548-6"), {"valueCodeableConcept": cc(LOINC, value)}, component=comps)
+
+
+HGNC_SYSTEM = "http://www.genenames.org/geneId"
+
+
+@pytest.mark.parametrize("gid", ["8975", "3467", "391", "9588"])
+def test_each_somatic_gene_id_present_or_absent(gid):
+    present = run(_variant(gid, "LA9633-4", source="LA6684-0")).record
+    assert present["biomarkers"] == {HGNC[gid]: "altered"}
+    absent = run(_variant(gid, "LA9634-2")).record
+    assert absent["biomarkers"] == {HGNC[gid]: "not_detected"}
+
+
+@pytest.mark.parametrize("gid", ["1100", "1101", "26144"])
+@pytest.mark.parametrize("significance", ["LA6668-3", "LA26332-9"])
+def test_each_germline_gene_with_a_pathogenic_variant(gid, significance):
+    rec = run(_variant(gid, "LA9633-4", source="LA6683-2", significance=significance)).record
+    assert rec["biomarkers"] == {f"g{HGNC[gid]}": "pathogenic"}
+
+
+@pytest.mark.parametrize("significance", ["LA26333-7", "LA26334-5", "LA6675-8"])
+def test_a_variant_of_uncertain_or_benign_significance_is_not_an_alteration(significance):
+    rec = run(_variant("8975", "LA9633-4", source="LA6684-0", significance=significance)).record
+    assert "PIK3CA" not in rec.get("biomarkers", {})
+    germline = run(_variant("1100", "LA9633-4", source="LA6683-2", significance=significance)).record
+    assert "gBRCA1" not in germline.get("biomarkers", {})
+
+
+def test_a_somatic_brca1_variant_is_never_a_germline_status():
+    rec = run(_variant("1100", "LA9633-4", source="LA6684-0", significance="LA6668-3")).record
+    assert "gBRCA1" not in rec.get("biomarkers", {})
+
+
+#: LOINC answers of ECOG performance status (the LOINC answer list of 89247-1): grade 0 to 4
+ECOG = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4}
+
+
+def test_ecog_answers():
+    assert C.ECOG_ANSWERS == ECOG
+
+
+@pytest.mark.parametrize(("code", "grade"), sorted(ECOG.items()))
+def test_each_ecog_answer_maps_to_its_grade(code, grade):
+    assert run(obs("ecog", cc(LOINC, "89247-1"), {"valueCodeableConcept": cc(LOINC, code)})).record["ecog"] == grade
+
+
+#: SNOMED CT qualifiers of an uncertain result: Equivocal, Indeterminate, Inconclusive, Undetermined
+UNCERTAIN = ("42425007", "82334004", "419984006", "373068000")
+
+
+def test_uncertain_answers():
+    assert C.UNCERTAIN == {("sct", c) for c in UNCERTAIN}
+
+
+@pytest.mark.parametrize("code", UNCERTAIN)
+def test_an_uncertain_receptor_result_is_never_negative(code):
+    rec = run(obs("er", cc(LOINC, "85337-4"), {"valueCodeableConcept": cc(SCT, code)})).record
+    assert "er" not in rec.get("receptors", {}), rec
+
+
+def test_disease_status_codes():
+    """CancerDiseaseStatus: LOINC 97509-4 (mCODE) or 88040-1 Response to cancer treatment (Synthea), with
+    the worsening values 271299001 Patient's condition worsened (mCODE ConditionStatusTrendVS) and
+    230993007 Worsening (Synthea)."""
+    assert C.DISEASE_STATUS == {"97509-4", "88040-1"}
+    assert C.PROGRESSION_VALUES == {"271299001", "230993007"}
+
+
+@pytest.mark.parametrize("status", ["97509-4", "88040-1"])
+@pytest.mark.parametrize("value", ["271299001", "230993007"])
+def test_each_disease_status_code_dates_a_progression(status, value):
+    med = med_statement("m1", cc(RXN, "84857"), effectivePeriod={"start": "2019-01-01", "end": "2020-04-01"})
+    prog = obs("prog", cc(LOINC, status), {"valueCodeableConcept": cc(SCT, value)}, date="2020-03-01")
+    assert run(med, prog).record["therapies"][0]["progression_date"] == "2020-03-01"

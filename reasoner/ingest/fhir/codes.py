@@ -64,12 +64,6 @@ EXT_EVIDENCE_TYPE_SUFFIX = "cancer-disease-status-evidence-type"
 
 # --------------------------------------------------------------------------- tumour markers
 
-GENETIC_VARIANT = {"69548-6"}
-GENE_STUDIED = "48018-6"
-GENOMIC_SOURCE_CLASS = "48002-0"
-CLINICAL_SIGNIFICANCE = "53037-8"
-DISEASE_STATUS = {"97509-4", "88040-1"}
-
 #: Tumour-marker and related codes read but deliberately not mapped, with the reason.
 DELIBERATELY_IGNORED_LOINC: dict[str, str] = {
     "49683-6": "HER2/CEP17 ratio alone does not classify HER2 under ASCO/CAP 2018; the ISH interpretation (85318-4) is used",
@@ -93,8 +87,8 @@ DELIBERATELY_IGNORED_LOINC: dict[str, str] = {
     "33728-7": "tumour size is mapped only for early disease",
 }
 
-#: Equivocal / indeterminate / not evaluated: never read as negative.
-UNCERTAIN = {("sct", "42425007"), ("sct", "82334004"), ("sct", "419984006"), ("sct", "373068000")}
+#: Words of an equivocal / indeterminate / not evaluated result (never read as negative); the
+#: coded ones are UNCERTAIN, a view of the vocabulary.
 UNCERTAIN_WORDS = (
     "equivocal",
     "indeterminate",
@@ -108,25 +102,6 @@ UNCERTAIN_WORDS = (
     "not assessed",
     "cannot be determined",
 )
-VARIANT_PRESENT = {("loinc", "LA9633-4")}
-VARIANT_ABSENT = {("loinc", "LA9634-2")}
-GERMLINE = {("loinc", "LA6683-2")}
-SOMATIC = {("loinc", "LA6684-0")}
-PATHOGENIC = {("loinc", "LA6668-3"), ("loinc", "LA26332-9")}
-NOT_PATHOGENIC = {("loinc", "LA26333-7"), ("loinc", "LA26334-5"), ("loinc", "LA6675-8")}
-ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4}
-
-#: HGNC ids of the genes the contract knows.
-GENES = {
-    "8975": "PIK3CA",
-    "3467": "ESR1",
-    "391": "AKT1",
-    "9588": "PTEN",
-    "1100": "BRCA1",
-    "1101": "BRCA2",
-    "26144": "PALB2",
-}
-GENE_IDS = {v: k for k, v in GENES.items()}
 SOMATIC_GENES = {"PIK3CA", "ESR1", "AKT1", "PTEN"}
 GERMLINE_GENES = {"BRCA1": "gBRCA1", "BRCA2": "gBRCA2", "PALB2": "gPALB2"}
 
@@ -220,7 +195,6 @@ CONDITION_TEXT_OUT = {
 
 # --------------------------------------------------------------------------- therapy context
 
-PROGRESSION_VALUES = {"271299001", "230993007"}  # condition worsened / Worsening (Synthea)
 BASIS_WORDS = {
     "imaging": "imaging",
     "clinical": "clinical",
@@ -321,6 +295,19 @@ def _tables() -> dict:
         """The LOINC and SNOMED CT codes of observations of these kinds (record.ttl)."""
         return frozenset().union(*(v.codes(k, system) for k in kinds for system in ("loinc", "sct")))
 
+    def one(kind):
+        """The LOINC code written for an observation (component) of this kind; None when the
+        vocabulary has none (then nothing is read as it)."""
+        m = v.export_mapping(kind, "loinc")
+        return None if m is None else m.code
+
+    def answers(subject):
+        """The codes read as this answer or value, as (system key, code)."""
+        return frozenset((m.system, m.code) for m in v.mappings if m.read and m.subject == str(subject))
+
+    biomarkers = [f.prop for f in FIELDS if f.group == "biomarkers"]
+    genes = {code: m.label for code, m in sorted(v.concept_codes(biomarkers, "hgnc").items())}
+
     labs = [f for f in FIELDS if f.group == "labs"]
     lab_out = {}
     for f in labs:
@@ -386,6 +373,29 @@ def _tables() -> dict:
         "M_SNOMED": v.read_codes(H2N.MCategory),
         "T_SNOMED": v.read_codes(H2N.TCategory),
         "N_SNOMED": v.read_codes(H2N.NCategory),
+        # genomics (mCODE GenomicVariant): the observation and component codes; the component
+        # codes are single codes (the one written on export)
+        "GENETIC_VARIANT": observed(H2N["obs-genetic-variant-assessment"]),
+        "GENE_STUDIED": one(H2N["obs-gene-studied"]),
+        "GENOMIC_SOURCE_CLASS": one(H2N["obs-genomic-source-class"]),
+        "CLINICAL_SIGNIFICANCE": one(H2N["obs-variant-clinical-significance"]),
+        # HGNC id -> gene symbol (the genes whose status is a biomarker field), and back
+        "GENES": genes,
+        "GENE_IDS": {symbol: gid for gid, symbol in genes.items()},
+        # coded answers, as (system, code): variant present / absent, germline / somatic,
+        # (likely) pathogenic / uncertain or benign, and equivocal-like results (never negative)
+        "VARIANT_PRESENT": answers(H2N["answer-variant-present"]),
+        "VARIANT_ABSENT": answers(H2N["biomarker-not-detected"]),
+        "GERMLINE": answers(H2N["answer-germline"]),
+        "SOMATIC": answers(H2N["answer-somatic"]),
+        "PATHOGENIC": answers(H2N["biomarker-pathogenic"]),
+        "NOT_PATHOGENIC": answers(H2N["answer-not-pathogenic"]),
+        "UNCERTAIN": answers(H2N["answer-uncertain"]),
+        # LOINC answer -> ECOG grade
+        "ECOG_ANSWERS": {code: int(grade) for code, grade in v.read_codes(H2N.EcogGrade, "loinc").items()},
+        # cancer disease status observations and their progressing values (SNOMED CT)
+        "DISEASE_STATUS": observed(H2N["obs-cancer-disease-status"]),
+        "PROGRESSION_VALUES": v.codes(H2N["answer-disease-progressing"], "sct"),
         # breast surgery (Procedure.code) -> early.surgery
         "BREAST_SURGERY": v.read_codes(H2N.SurgeryType),
         # SNOMED finding -> menopausal status (and the one code written on export)
