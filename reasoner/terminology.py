@@ -49,6 +49,8 @@ __all__ = [
     "normalise_text",
     "ontology_file",
     "read_mapping_set",
+    "record_concepts",
+    "record_graph",
     "set_default_vocabulary",
     "system_key",
 ]
@@ -86,6 +88,27 @@ def core_graph() -> Graph:
     from reasoner.cache import cached_graph
 
     return cached_graph(ontology_file("core.ttl"), _parse)
+
+
+@cache
+def record_graph() -> Graph:
+    """``ontology/record.ttl`` (the concepts of the clinical record the FHIR import reads without a
+    record field), parsed once and kept between runs by the start-up cache."""
+    from reasoner.cache import cached_graph
+
+    return cached_graph(ontology_file("record.ttl"), _parse)
+
+
+def record_concepts(cls: URIRef) -> dict[URIRef, str]:
+    """The individuals of ``cls`` in ``record.ttl`` (for example the anti-HER2 drugs outside the
+    knowledge base, ``h2n:AntiHER2Drug``): IRI -> ``rdfs:label``."""
+    g = record_graph()
+    out: dict[URIRef, str] = {}
+    for ind in g.subjects(RDF.type, cls):
+        labels = sorted(str(x) for x in g.objects(ind, RDFS.label))
+        if isinstance(ind, URIRef) and labels:
+            out[ind] = labels[0]
+    return out
 
 
 @cache

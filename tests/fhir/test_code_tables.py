@@ -36,18 +36,14 @@ MOVED = {*MARKER_TABLES, "LVEF", "QTCF", "QTC_UNSPECIFIED", "CRCL", "HBA1C", "CA
          "STAGE_SNOMED", "M_SNOMED", "T_SNOMED", "N_SNOMED", "GENETIC_VARIANT", "GENE_STUDIED",
          "GENOMIC_SOURCE_CLASS", "CLINICAL_SIGNIFICANCE", "DISEASE_STATUS", "UNCERTAIN", "VARIANT_PRESENT",
          "VARIANT_ABSENT", "GERMLINE", "SOMATIC", "PATHOGENIC", "NOT_PATHOGENIC", "ECOG_ANSWERS", "GENES",
-         "GENE_IDS", "PROGRESSION_VALUES"}  # fmt: skip
+         "GENE_IDS", "PROGRESSION_VALUES", "BREAST_CANCER", "SECONDARY_CANCER_GENERIC", "REGIONAL_SECONDARY",
+         "RADIOTHERAPY", "ANTI_HER2_RXNORM"}  # fmt: skip
 #: Literal code tables still in codes.py, to be moved next (staging, answer codes, genes, procedures,
 #: therapy context, mCODE structure codes). The list may only shrink: a new code table goes to the
 #: mapping set.
 NOT_YET_MOVED = {
     "DELIBERATELY_IGNORED_LOINC",
     "MENOPAUSE_IGNORED",
-    "BREAST_CANCER",
-    "SECONDARY_CANCER_GENERIC",
-    "ANTI_HER2_RXNORM",
-    "RADIOTHERAPY",
-    "REGIONAL_SECONDARY",
 }
 #: A LOINC code (or LOINC answer), or a SNOMED CT / RxNorm / HGNC identifier.
 _CODE = re.compile(r"^(LA)?\d{1,7}-\d$|^\d{3,18}$")
@@ -517,3 +513,69 @@ def test_each_disease_status_code_dates_a_progression(status, value):
     med = med_statement("m1", cc(RXN, "84857"), effectivePeriod={"start": "2019-01-01", "end": "2020-04-01"})
     prog = obs("prog", cc(LOINC, status), {"valueCodeableConcept": cc(SCT, value)}, date="2020-03-01")
     assert run(med, prog).record["therapies"][0]["progression_date"] == "2020-03-01"
+
+
+#: SNOMED CT codes of a primary breast cancer: Malignant neoplasm of breast, Primary malignant
+#: neoplasm of breast, ... of female left breast, Malignant neoplasm of female breast, Primary
+#: malignant neoplasm of female breast, Infiltrating duct carcinoma of breast
+BREAST_CANCER = ("254837009", "372137005", "353431000119107", "372064008", "93796005", "408643008")
+
+
+def test_cancer_condition_codes():
+    assert C.BREAST_CANCER == set(BREAST_CANCER)
+    assert C.SECONDARY_CANCER_GENERIC == "128462008"  # Secondary malignant neoplastic disease
+    assert C.REGIONAL_SECONDARY == {"94181007"}  # Secondary malignant neoplasm of axillary lymph nodes
+
+
+@pytest.mark.parametrize("code", BREAST_CANCER)
+def test_each_breast_cancer_code_dates_the_primary_diagnosis(code):
+    # a stage IV clinical stage group 10 days after the primary's onset: de novo metastatic disease
+    # (the primary's onset is the diagnosis date the de novo rule compares with)
+    primary = condition("primary", cc(SCT, code), onsetDateTime="2020-01-05")
+    secondary = condition("met", cc(SCT, "94222008"), onsetDateTime="2020-01-20")  # bone
+    rec = run(primary, secondary).record
+    assert rec["metastatic"]["de_novo"] is True, rec
+
+
+def test_a_generic_secondary_malignancy_is_read_by_its_body_site():
+    met = condition("met", cc(SCT, "128462008"), bodySite=[cc(SCT, "10200004")], onsetDateTime="2020-01-20")
+    rec = run(_primary(), met).record
+    assert rec["metastatic"]["sites"] == ["liver"]
+
+
+def test_axillary_node_metastasis_is_regional_not_a_distant_site():
+    rec = run(_primary(), condition("ax", cc(SCT, "94181007"), onsetDateTime="2020-01-20")).record
+    assert "metastatic" not in rec and rec.get("setting") != "metastatic", rec
+
+
+#: SNOMED CT radiotherapy codes (Synthea breast module, mCODE RadiotherapyCourseSummary, MITRE)
+RADIOTHERAPY = ("33195004", "385798007", "1287742003", "447759004", "113120007", "384692006", "1217123003",
+                "53438000", "445232009")  # fmt: skip
+
+
+def test_radiotherapy_codes():
+    assert C.RADIOTHERAPY == set(RADIOTHERAPY)
+
+
+@pytest.mark.parametrize("code", RADIOTHERAPY)
+def test_each_radiotherapy_code_is_listed_in_the_report(code):
+    proc = {"resourceType": "Procedure", "id": "rt", "status": "completed", "code": cc(SCT, code),
+            "subject": {"reference": "Patient/p1"}, "performedDateTime": "2020-06-01"}  # fmt: skip
+    result = run(_primary(), proc)
+    assert any(m.field == "(radiotherapy)" for m in result.report.mapped), result.report.to_dict()
+
+
+#: Synthea's anti-HER2 RxNorm products and the drug each contains
+ANTI_HER2 = {"2119714": "trastuzumab (hyaluronidase-oysk)", "1658084": "ado-trastuzumab emtansine",
+             "672149": "lapatinib", "1940648": "neratinib"}  # fmt: skip
+
+
+def test_anti_her2_codes():
+    assert C.ANTI_HER2_RXNORM == ANTI_HER2
+
+
+@pytest.mark.parametrize(("code", "name"), sorted(ANTI_HER2.items()))
+def test_each_anti_her2_code_is_reported_and_never_a_therapy(code, name):
+    result = run(med_statement("t", cc(RXN, code), status="active"))
+    assert "therapies" not in result.record and "medications" not in result.record
+    assert any(f"anti-HER2 drug {name}" in i.reason for i in result.report.ignored), result.report.to_dict()

@@ -36,6 +36,7 @@ from reasoner.graph.mapping import FIELDS
 from reasoner.terminology import (  # noqa: F401 - system_key: used as C.system_key
     Vocabulary,
     concomitant_medications,
+    record_concepts,
     system_key,
 )
 from reasoner.vocab import H2N
@@ -133,16 +134,6 @@ MENOPAUSE_IGNORED = {
 
 # --------------------------------------------------------------------------- cancer conditions
 
-BREAST_CANCER = {
-    "254837009",  # Malignant neoplasm of breast
-    "372137005",  # Primary malignant neoplasm of breast
-    "353431000119107",  # Primary malignant neoplasm of female left breast
-    "372064008",  # Malignant neoplasm of female breast
-    "93796005",  # Primary malignant neoplasm of female breast
-    "408643008",  # Infiltrating duct carcinoma of breast (MITRE)
-}
-SECONDARY_CANCER_GENERIC = "128462008"  # Secondary malignant neoplastic disease
-
 #: Words in a site display -> contract site (fallback when the code is unknown).
 SITE_WORDS = (
     ("pleura", "pleura"),
@@ -206,13 +197,7 @@ BASIS_WORDS = {
 # --------------------------------------------------------------------------- drugs
 
 
-#: Anti-HER2 drugs (Synthea module codes): not canonical in this HER2-negative contract.
-ANTI_HER2_RXNORM = {
-    "2119714": "trastuzumab (hyaluronidase-oysk)",
-    "1658084": "ado-trastuzumab emtansine",
-    "672149": "lapatinib",
-    "1940648": "neratinib",
-}
+#: Words of an anti-HER2 drug in a medication text (the coded ones are ANTI_HER2_RXNORM, a view).
 ANTI_HER2_WORDS = ("trastuzumab", "pertuzumab", "lapatinib", "neratinib", "tucatinib", "emtansine")
 
 
@@ -250,18 +235,7 @@ BREAST_SURGERY_WORDS = (
     ("wide local excision of breast", "breast_conserving"),
     ("mastectomy", "mastectomy"),
 )
-#: Radiotherapy procedures (SNOMED; the Synthea breast module and mCODE RadiotherapyCourseSummary).
-RADIOTHERAPY = {
-    "33195004",  # External beam radiation therapy procedure
-    "385798007",  # Radiation therapy care
-    "1287742003",  # Radiotherapy
-    "447759004",  # Brachytherapy of breast
-    "113120007",  # Interstitial brachytherapy
-    "384692006",  # Intracavitary brachytherapy
-    "1217123003",  # Radiotherapy course of treatment (mCODE course summary)
-    "53438000",  # Radiation therapy procedure or service (MITRE Patient02)
-    "445232009",  # Boost radiation therapy (MITRE Patient02)
-}
+#: Words of a radiotherapy procedure (the coded ones are RADIOTHERAPY, a view).
 RADIOTHERAPY_WORDS = ("radiotherapy", "radiation therapy", "brachytherapy", "irradiation")
 #: Bilateral oophorectomy: recognised from the text (no SNOMED code verified yet).
 OOPHORECTOMY_WORDS = ("oophorectomy", "ovariectomy", "salpingo-oophorectomy", "salpingooophorectomy")
@@ -272,8 +246,6 @@ MENOPAUSE_AGE = 60
 #: Data-absent-reason code system (an explicitly unknown value, e.g. menopausal status asked but unknown).
 DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 
-#: Secondary malignant neoplasm of axillary lymph nodes: regional disease (N), not a distant site.
-REGIONAL_SECONDARY = {"94181007"}
 
 
 # --------------------------------------------------------------------------- views of the vocabulary
@@ -307,6 +279,11 @@ def _tables() -> dict:
 
     biomarkers = [f.prop for f in FIELDS if f.group == "biomarkers"]
     genes = {code: m.label for code, m in sorted(v.concept_codes(biomarkers, "hgnc").items())}
+
+    generic = v.export_mapping(H2N["condition-secondary-malignancy"], "sct")
+    secondary = None if generic is None else generic.code
+    regional = v.codes(H2N["condition-regional-nodal-metastasis"], "sct")
+    anti_her2 = record_concepts(H2N.AntiHER2Drug)
 
     labs = [f for f in FIELDS if f.group == "labs"]
     lab_out = {}
@@ -396,18 +373,29 @@ def _tables() -> dict:
         # cancer disease status observations and their progressing values (SNOMED CT)
         "DISEASE_STATUS": observed(H2N["obs-cancer-disease-status"]),
         "PROGRESSION_VALUES": v.codes(H2N["answer-disease-progressing"], "sct"),
+        # primary breast cancer; a secondary malignancy whose code names no site (the code written
+        # on export for a site without a disorder code); regional (axillary) nodal metastasis
+        "BREAST_CANCER": v.codes(H2N["condition-breast-cancer"], "sct"),
+        "SECONDARY_CANCER_GENERIC": secondary,
+        "REGIONAL_SECONDARY": regional,
+        # radiotherapy procedures (no record field: listed in the report)
+        "RADIOTHERAPY": v.codes(H2N["procedure-radiotherapy"], "sct"),
+        # RxNorm code -> anti-HER2 drug outside the knowledge base (its record.ttl label)
+        "ANTI_HER2_RXNORM": {
+            code: anti_her2[URIRef(m.subject)] for code, m in v.concept_codes(anti_her2, "rxnorm").items()
+        },
         # breast surgery (Procedure.code) -> early.surgery
         "BREAST_SURGERY": v.read_codes(H2N.SurgeryType),
         # SNOMED finding -> menopausal status (and the one code written on export)
         "MENOPAUSE": v.read_codes(meno),
         "MENOPAUSE_OUT": v.export_codes(meno),
         # SecondaryCancerCondition codes -> contract site (None = regional, not a distant site)
-        "SECONDARY_SITES": {**v.read_codes(site, category="disorder"), **dict.fromkeys(REGIONAL_SECONDARY)},
+        "SECONDARY_SITES": {**v.read_codes(site, category="disorder"), **dict.fromkeys(regional)},
         # bodySite codes -> contract site
         "BODY_SITES": v.read_codes(site, category="body structure"),
         # contract site -> (condition code, bodySite code) written on export
         "SITE_OUT": {
-            s: (disorder_out[s], None) if s in disorder_out else (SECONDARY_CANCER_GENERIC, body_out.get(s))
+            s: (disorder_out[s], None) if s in disorder_out else (secondary, body_out.get(s))
             for s in enum_table(site).codes
         },
         # Specimen.collection.bodySite of a breast tumour -> receptors.specimen primary

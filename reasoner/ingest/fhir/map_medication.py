@@ -181,7 +181,7 @@ class MedicationMapper(_MapperState):
             if target is not None and target.rtype == "Condition":
                 prof = " ".join(_profiles(target.model))
                 sct = _codes(target.model.code, "sct")
-                if "secondary-cancer-condition" in prof or sct & (set(C.SECONDARY_SITES) - {"94181007"}):
+                if "secondary-cancer-condition" in prof or sct & (set(C.SECONDARY_SITES) - C.REGIONAL_SECONDARY):
                     return "metastatic"
         return None
 
