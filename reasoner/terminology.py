@@ -37,6 +37,7 @@ from reasoner.resources import ontology_dir
 from reasoner.vocab import H2N
 
 __all__ = [
+    "NO_TERM_FOUND",
     "BiomarkerRequirement",
     "CodeMapping",
     "EnumTable",
@@ -208,6 +209,8 @@ def _code_of(iri: str) -> tuple[str, str] | None:
 _READ_PREDICATES = frozenset(
     str(SKOS[p]) for p in ("exactMatch", "closeMatch", "narrowMatch", "relatedMatch")
 )
+#: SSSOM's subject for "no term of the knowledge base matches this code" (sssom:NoTermFound).
+NO_TERM_FOUND = "https://w3id.org/sssom/NoTermFound"
 
 
 @dataclass(frozen=True)
@@ -223,11 +226,26 @@ class CodeMapping:
     export: bool  # the code written on export
     comment: str
     subject_label: str = ""  # the subject's rdfs:label (checked against the ontology by the tests)
+    predicate_modifier: str = ""  # SSSOM predicate_modifier: "Not" negates the mapping
 
     @property
     def read(self) -> bool:
-        """Whether the code, found in an input, is read as the subject."""
-        return self.predicate in _READ_PREDICATES
+        """Whether the code, found in an input, is read as the subject (never for a negated row or
+        a code no term matches)."""
+        return self.predicate in _READ_PREDICATES and not self.not_mapped
+
+    @property
+    def not_mapped(self) -> bool:
+        """A code deliberately not read: a negated mapping (``predicate_modifier`` ``Not``: the code
+        does not mean the subject) or a code no term of the knowledge base matches
+        (``sssom:NoTermFound``). The comment gives the reason, then its source."""
+        return self.predicate_modifier == "Not" or self.subject == NO_TERM_FOUND
+
+    @property
+    def reason(self) -> str:
+        """The reason of a row not mapped: its comment up to the source (``. Source:`` or
+        ``. unverified:``)."""
+        return re.split(r"\.\s+(?:Source|unverified):", self.comment, maxsplit=1)[0].strip()
 
 
 def mapping_set_paths() -> list[Path]:
@@ -281,6 +299,7 @@ def read_mapping_set(path: Path) -> tuple[CodeMapping, ...]:
                     export=(row.get("export") or "").strip().lower() == "true",
                     comment=row.get("comment") or "",
                     subject_label=row.get("subject_label") or "",
+                    predicate_modifier=(row.get("predicate_modifier") or "").strip(),
                 )
             )
         except KeyError as exc:
@@ -647,6 +666,17 @@ class Vocabulary:
             and m.subject == str(subject)
             and (keep is None or m.predicate in keep)
         )
+
+    def not_mapped(self, system: str, subjects: Iterable[URIRef] | None = None) -> dict[str, CodeMapping]:
+        """Code -> its row, for the codes of ``system`` deliberately not read (negated mappings and
+        codes no term matches; :attr:`CodeMapping.reason`); ``subjects`` keeps the negated rows on
+        those subjects (and leaves out the codes no term matches)."""
+        wanted = None if subjects is None else {str(s) for s in subjects}
+        return {
+            m.code: m
+            for m in self.mappings
+            if m.not_mapped and m.system == system and (wanted is None or m.subject in wanted)
+        }
 
     def export_mapping(self, subject: URIRef, system: str) -> CodeMapping | None:
         """The row of the code of ``system`` written on export for ``subject``; None when there is none."""

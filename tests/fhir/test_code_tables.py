@@ -1,11 +1,13 @@
-"""The codes of the receptor, biomarker, ECOG and lab observations and of the concomitant medications
-live in the mapping set (ontology/mappings/her2neg-codes.sssom.tsv), read through the one vocabulary:
-``reasoner/ingest/fhir/codes.py`` holds no literal table of them any more. Each moved code still maps
-a FHIR bundle to the same record field, and a code the vocabulary cannot resolve is not mapped (the
-resource is reported as ignored), as for any unknown code.
+"""The codes of the clinical terminologies (LOINC, SNOMED CT, RxNorm, HGNC) live in the mapping set
+(ontology/mappings/her2neg-codes.sssom.tsv), read through the one vocabulary:
+``reasoner/ingest/fhir/codes.py`` holds no literal code table (receptors, biomarkers, ECOG, labs,
+concomitant medications, staging, genomics, answers, cancer conditions, radiotherapy, anti-HER2
+drugs, codes deliberately not mapped). Each moved code still maps a FHIR bundle to the same record
+field, and a code the vocabulary cannot resolve is not mapped (the resource is reported as ignored),
+as for any unknown code.
 
-The expected fields are those of the code's meaning in LOINC / RxNorm (the mapping set's
-object_label and source per row; docs/fhir-mapping.md), not the program's output."""
+The expected fields are those of the code's meaning in LOINC / SNOMED CT / RxNorm / HGNC (the mapping
+set's object_label and source per row; docs/fhir-mapping.md), not the program's output."""
 
 from __future__ import annotations
 
@@ -37,14 +39,11 @@ MOVED = {*MARKER_TABLES, "LVEF", "QTCF", "QTC_UNSPECIFIED", "CRCL", "HBA1C", "CA
          "GENOMIC_SOURCE_CLASS", "CLINICAL_SIGNIFICANCE", "DISEASE_STATUS", "UNCERTAIN", "VARIANT_PRESENT",
          "VARIANT_ABSENT", "GERMLINE", "SOMATIC", "PATHOGENIC", "NOT_PATHOGENIC", "ECOG_ANSWERS", "GENES",
          "GENE_IDS", "PROGRESSION_VALUES", "BREAST_CANCER", "SECONDARY_CANCER_GENERIC", "REGIONAL_SECONDARY",
-         "RADIOTHERAPY", "ANTI_HER2_RXNORM"}  # fmt: skip
-#: Literal code tables still in codes.py, to be moved next (staging, answer codes, genes, procedures,
-#: therapy context, mCODE structure codes). The list may only shrink: a new code table goes to the
-#: mapping set.
-NOT_YET_MOVED = {
-    "DELIBERATELY_IGNORED_LOINC",
-    "MENOPAUSE_IGNORED",
-}
+         "RADIOTHERAPY", "ANTI_HER2_RXNORM", "DELIBERATELY_IGNORED_LOINC", "MENOPAUSE_IGNORED"}  # fmt: skip
+#: Literal code tables still in codes.py: none. Every code table is a view of the vocabulary (the
+#: mapping set's rows on terms of core.ttl, record.ttl, drugs.ttl and interactions.ttl); a new code
+#: table goes to the mapping set, never back into codes.py.
+NOT_YET_MOVED: set[str] = set()
 #: A LOINC code (or LOINC answer), or a SNOMED CT / RxNorm / HGNC identifier.
 _CODE = re.compile(r"^(LA)?\d{1,7}-\d$|^\d{3,18}$")
 
@@ -579,3 +578,55 @@ def test_each_anti_her2_code_is_reported_and_never_a_therapy(code, name):
     result = run(med_statement("t", cc(RXN, code), status="active"))
     assert "therapies" not in result.record and "medications" not in result.record
     assert any(f"anti-HER2 drug {name}" in i.reason for i in result.report.ignored), result.report.to_dict()
+
+
+#: Codes read but deliberately not mapped, with the reason the import reports (what each code is:
+#: its LOINC / SNOMED CT display in the mapping set)
+IGNORED_LOINC = {
+    "49683-6": "HER2/CEP17 ratio alone does not classify HER2 under ASCO/CAP 2018; the ISH interpretation (85318-4) is used",
+    "74860-8": "HER2 copies per nucleus alone does not classify HER2; the ISH interpretation (85318-4) is used",
+    "10480-2": "combined ER+PR result does not say which receptor; ER and PR must be reported separately",
+    "21924-6": "generic tumour-marker result (Synthea 'triple negative') does not name the receptor",
+    "32996-1": "serum HER2 is not a tissue HER2 status",
+    "42914-2": "serum HER2 is not a tissue HER2 status",
+    "51981-9": "serum HER2 is not a tissue HER2 status",
+    "83053-9": "PD-L1 tumour proportion score is neither CPS nor SP142 IC score",
+    "83054-7": "PD-L1 narrative interpretation carries no score",
+    "62862-8": "microsatellite instability is not a field of the contract",
+    "94077-5": "tumour mutational burden is not a field of the contract",
+    "76635-2": "QTc by Bazett is not QTcF; only Fridericia (76634-5) or an unspecified QTc (8636-3) is used",
+    "33914-3": "eGFR is not creatinine clearance",
+    "62238-1": "eGFR is not creatinine clearance",
+    "49765-1": "calcium in whole blood is not serum calcium; report serum calcium (LOINC 17861-6)",
+}  # fmt: skip
+
+
+def test_deliberately_ignored_codes_and_their_reasons():
+    assert C.DELIBERATELY_IGNORED_LOINC == IGNORED_LOINC
+    assert C.MENOPAUSE_IGNORED == {
+        "31351009": "artificial menopause may be reversible ovarian suppression; not a menopausal status"
+    }
+
+
+@pytest.mark.parametrize(("code", "reason"), sorted(IGNORED_LOINC.items()))
+def test_each_ignored_code_is_reported_with_its_reason(code, reason):
+    value = {"valueQuantity": {"value": 3, "unit": "1"}}
+    result = run(obs("x", cc(LOINC, code), value))
+    assert result.record.get("receptors") is None and result.record.get("labs") is None
+    assert result.record.get("biomarkers") is None
+    assert reason in {i.reason for i in result.report.ignored}, result.report.to_dict()
+
+
+def test_artificial_menopause_is_not_a_menopausal_status():
+    meno = obs("meno", cc(SCT, "161712005"), {"valueCodeableConcept": cc(SCT, "31351009")})
+    result = run(meno)
+    assert result.record.get("menopausal_status") in (None, "postmenopausal")  # by age only (60, NCCN)
+    reason = "artificial menopause may be reversible ovarian suppression; not a menopausal status"
+    assert reason in {i.reason for i in result.report.ignored}, result.report.to_dict()
+
+
+def test_a_not_mapped_code_is_never_read():
+    v = Vocabulary.default()
+    negated = [m for m in v.mappings if m.not_mapped]
+    assert negated and not any(m.read or m.export for m in negated)
+    assert "31351009" not in C.MENOPAUSE and "33914-3" not in C.LAB_FIELDS

@@ -1,17 +1,26 @@
-"""Code tables used by the FHIR mapping (LOINC, SNOMED CT, HGNC).
+"""Code tables used by the FHIR mapping (LOINC, SNOMED CT, RxNorm, HGNC): views of the vocabulary.
 
-The codes of the knowledge base's coded values (menopausal status, metastatic sites, specimen,
-conditions), the LOINC codes of the observations that carry a patient property (receptors and
-biomarkers, ECOG, labs), the RxNorm codes of the concomitant medications and the drugs' RxNorm
-precise-ingredient, brand and product codes are knowledge: they are in
-``ontology/mappings/her2neg-codes.sssom.tsv`` and the drugs' synonyms in ``ontology/drugs.ttl``,
-read through :mod:`reasoner.terminology` (the one vocabulary). The tables of those codes
-(``ER_STATUS``, ``LAB_FIELDS``, ``LAB_LOINC_OUT``, ``CONCOMITANT_RXNORM``, ``MENOPAUSE``,
-``SITE_OUT``, ``CONDITIONS``, ...) are views of the vocabulary, built on first use (``_tables``).
-A code the vocabulary does not resolve is not mapped: the resource is reported as ignored.
-The literal code tables still below (stage group and M category, SNOMED stage/T/N/M values, variant
-and uncertain answers, genes, cancer conditions, radiotherapy, anti-HER2 drugs, codes deliberately
-ignored) are listed in ``tests/fhir/test_code_tables.py`` as not yet moved.
+Every clinical code is knowledge, kept in ``ontology/mappings/her2neg-codes.sssom.tsv`` (each row
+with its source) and read through :mod:`reasoner.terminology` (the one vocabulary); this module holds
+no literal code table (``tests/fhir/test_code_tables.py`` checks it). The tables (``ER_STATUS``,
+``LAB_FIELDS``, ``MENOPAUSE``, ``SITE_OUT``, ``STAGE_SNOMED``, ``GENES``, ``RADIOTHERAPY``,
+``DELIBERATELY_IGNORED_LOINC``, ...) are built once, on first use (``_tables``), from the rows whose
+subject is:
+
+- a coded value of ``core.ttl`` (menopausal status, metastatic site, specimen, condition, HER2 IHC
+  score, receptor status, T/N/M category, stage group, ECOG grade, therapy setting, end reason,
+  progression basis, surgery);
+- a patient property of ``core.ttl`` (the LOINC codes of the receptor, biomarker, ECOG, lab and
+  staging observations; the HGNC ids of the genes of the biomarker status properties);
+- a drug of ``drugs.ttl`` or a concomitant medication of ``interactions.ttl`` (RxNorm);
+- a concept of ``record.ttl``, the clinical-record concepts without a record field (staging and
+  genomics observation kinds and answers, cancer conditions, radiotherapy, anti-HER2 drugs outside
+  the knowledge base).
+
+Codes read but deliberately not mapped are negated rows (``predicate_modifier`` ``Not``) or rows
+whose subject is ``sssom:NoTermFound``; the import reports them with the reason of the row's comment.
+A code the vocabulary does not resolve is not mapped: the resource is reported as ignored. The word
+lists (``..._WORDS``, ``SITE_WORDS``, ``CONDITION_TEXT``) are text fallbacks, not codes.
 
 Sources (see also ``docs/fhir-mapping.md``):
 - ``shared/reference/drug-identifiers.md`` Table C (mCODE STU4 TumorMarkerTest codes, answer codes,
@@ -21,8 +30,9 @@ Sources (see also ``docs/fhir-mapping.md``):
 - ``shared/data/external/mcode-trial-matching-fhir`` (MITRE RxNorm product codes, as displayed).
 - ``shared/data/external/synthea-breast-cancer/synthea_breast_cancer_module_codes.csv``.
 - DICOM CID 6086 "Menopausal Phase" (SNOMED 309606002 / 303111005 / 307429007 / 371036001).
-- Lab, receptor and biomarker LOINC codes and concomitant-medication RxNorm codes: the mapping
-  set, each row with its source (rows not yet re-verified say "unverified").
+- HL7 Genomics Reporting, the HL7 FHIR value sets and other public FHIR material found by code
+  search (genomic answers, HGNC ids, uncertain results, eGFR codes): named in each row's comment.
+- Every code's source is in its mapping-set row (rows not yet re-verified say "unverified").
 """
 
 from __future__ import annotations
@@ -65,29 +75,6 @@ EXT_EVIDENCE_TYPE_SUFFIX = "cancer-disease-status-evidence-type"
 
 # --------------------------------------------------------------------------- tumour markers
 
-#: Tumour-marker and related codes read but deliberately not mapped, with the reason.
-DELIBERATELY_IGNORED_LOINC: dict[str, str] = {
-    "49683-6": "HER2/CEP17 ratio alone does not classify HER2 under ASCO/CAP 2018; the ISH interpretation (85318-4) is used",
-    "74860-8": "HER2 copies per nucleus alone does not classify HER2; the ISH interpretation (85318-4) is used",
-    "10480-2": "combined ER+PR result does not say which receptor; ER and PR must be reported separately",
-    "21924-6": "generic tumour-marker result (Synthea 'triple negative') does not name the receptor",
-    "32996-1": "serum HER2 is not a tissue HER2 status",
-    "42914-2": "serum HER2 is not a tissue HER2 status",
-    "51981-9": "serum HER2 is not a tissue HER2 status",
-    "83053-9": "PD-L1 tumour proportion score is neither CPS nor SP142 IC score",
-    "83054-7": "PD-L1 narrative interpretation carries no score",
-    "62862-8": "microsatellite instability is not a field of the contract",
-    "94077-5": "tumour mutational burden is not a field of the contract",
-    "76635-2": "QTc by Bazett is not QTcF; only Fridericia (76634-5) or an unspecified QTc (8636-3) is used",
-    "33914-3": "eGFR is not creatinine clearance",
-    "62238-1": "eGFR is not creatinine clearance",
-    # LOINC 49765-1 "Calcium [Mass/volume] in Blood" (short name Calcium Bld-mCnc): whole blood, not the
-    # serum calcium the calcium thresholds are written for (ontology/mappings/her2neg-codes.sssom.tsv)
-    "49765-1": "calcium in whole blood is not serum calcium; report serum calcium (LOINC 17861-6)",
-    "21889-1": "tumour size is mapped only for early disease",
-    "33728-7": "tumour size is mapped only for early disease",
-}
-
 #: Words of an equivocal / indeterminate / not evaluated result (never read as negative); the
 #: coded ones are UNCERTAIN, a view of the vocabulary.
 UNCERTAIN_WORDS = (
@@ -123,13 +110,6 @@ LAB_RANGES = {
     "crcl_ml_min": (0, 250),
     "hba1c_percent": (3, 20),
     "calcium_mg_dl": (3, 20),
-}
-
-# --------------------------------------------------------------------------- menopause
-
-#: Artificial menopause (31351009) can be reversible medical suppression: not read as postmenopausal.
-MENOPAUSE_IGNORED = {
-    "31351009": "artificial menopause may be reversible ovarian suppression; not a menopausal status"
 }
 
 # --------------------------------------------------------------------------- cancer conditions
@@ -383,6 +363,13 @@ def _tables() -> dict:
         # RxNorm code -> anti-HER2 drug outside the knowledge base (its record.ttl label)
         "ANTI_HER2_RXNORM": {
             code: anti_her2[URIRef(m.subject)] for code, m in v.concept_codes(anti_her2, "rxnorm").items()
+        },
+        # codes deliberately not mapped (the mapping set's negated rows and codes no term matches)
+        # -> the reason reported: observation codes (LOINC), and menopause findings that are not a
+        # menopausal status (artificial menopause may be reversible ovarian suppression)
+        "DELIBERATELY_IGNORED_LOINC": {code: m.reason for code, m in sorted(v.not_mapped("loinc").items())},
+        "MENOPAUSE_IGNORED": {
+            code: m.reason for code, m in sorted(v.not_mapped("sct", enum_table(meno).by_iri).items())
         },
         # breast surgery (Procedure.code) -> early.surgery
         "BREAST_SURGERY": v.read_codes(H2N.SurgeryType),
