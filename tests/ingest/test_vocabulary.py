@@ -55,7 +55,9 @@ def test_every_subject_is_a_term_of_the_knowledge_base(mappings):
     concepts = {
         s: str(label)
         for s, label in record.subject_objects(RDFS.label)
-        if isinstance(s, URIRef) and (s, RDF.type, OWL.Class) not in record and (s, RDF.type, H2N.Source) not in record
+        if isinstance(s, URIRef)
+        and (s, RDF.type, OWL.Class) not in record
+        and (s, RDF.type, H2N.Source) not in record
     }
     for m in mappings:
         subject = URIRef(m.subject)

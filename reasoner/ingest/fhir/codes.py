@@ -227,7 +227,6 @@ MENOPAUSE_AGE = 60
 DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 
 
-
 # --------------------------------------------------------------------------- views of the vocabulary
 
 
