@@ -308,24 +308,31 @@ class KnowledgeBase:
         return self.backend.select(get_query(name).text)
 
     def _check_evaluable(self) -> None:
-        """Fail closed on knowledge neither evaluator can evaluate (``queries/qc/criterion-not-evaluable.rq``).
+        """Fail closed on knowledge neither evaluator can evaluate (``queries/qc/criterion-not-evaluable.rq``,
+        ``queries/qc/contraindication-not-evaluable.rq``).
 
         A criterion of an unknown kind, or without what its kind needs, would yield no status and
-        so count as met; such a knowledge base does not load.
+        so count as met; a contraindication without a drug, action, message or trigger, or with a
+        threshold that cannot be compared (no bound, a bound that is not a number), would never
+        match, so that what it contraindicates would be read as absent. Such a knowledge base does
+        not load.
         """
         from reasoner.resources import queries_dir
 
-        path = queries_dir() / "qc" / "criterion-not-evaluable.rq"
-        try:
-            rows = self.backend.select(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise KnowledgeBaseError(f"the QC query cannot be read: {exc}", where=str(path)) from exc
-        if rows:
-            first = rows[0]
-            more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
-            raise KnowledgeBaseError(
-                f"criterion {first['entity']} of {first['value']} cannot be evaluated: {first['message']}{more}",
-                where=str(path.name), hint="fix the criterion in the ontology; the knowledge base is refused")
+        for name, what in (("criterion-not-evaluable", "criterion"),
+                           ("contraindication-not-evaluable", "contraindication")):
+            path = queries_dir() / "qc" / f"{name}.rq"
+            try:
+                rows = self.backend.select(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise KnowledgeBaseError(f"the QC query cannot be read: {exc}", where=str(path)) from exc
+            if rows:
+                first = rows[0]
+                more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+                of = f" of {first['value']}" if what == "criterion" else ""
+                raise KnowledgeBaseError(
+                    f"{what} {first['entity']}{of} cannot be evaluated: {first['message']}{more}",
+                    where=str(path.name), hint=f"fix the {what} in the ontology; the knowledge base is refused")
 
     def _read_metadata(self) -> None:
         header = self._q("kb-version")

@@ -9,6 +9,7 @@ evaluated anyway (the SPARQL reference) a criterion without a status excludes th
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,29 @@ def test_a_criterion_without_a_status_excludes_the_option(unchecked_kb):
     named = {e.id for e in result.excluded
              if any(r.code == "MISSING_DATA" and "could not be evaluated" in r.text for r in e.reasons)}
     assert named and named <= affected
+
+
+@pytest.mark.parametrize("change, message", [
+    # a threshold bound that is not a number: the QTcF could never be compared with it, so a QTcF of
+    # 480 ms would be read as "no contraindication" (Kisqali USPI 5: do not start at 450 ms or more)
+    (lambda g: _set(g, "ci-ribociclib-qtcf", H2N.minInclusive, rdflib.Literal("450 ms")), "not a number"),
+    (lambda g: _set(g, "ci-ribociclib-qtcf", H2N.minInclusive, None), "without a bound"),
+    (lambda g: _set(g, "ci-ribociclib-qtcf", H2N.message, None), "without h2n:message"),
+    (lambda g: _set(g, "ci-ribociclib-qtcf", H2N.appliesToDrug, None), "without h2n:appliesToDrug"),
+])
+def test_kb_load_refuses_a_contraindication_it_cannot_evaluate(tmp_path, change, message):
+    files = _tampered_files(tmp_path, change)
+    with pytest.raises(KnowledgeBaseError, match=re.escape(message)) as info:
+        KnowledgeBase(OxigraphBackend(files), files)
+    assert str(H2N["ci-ribociclib-qtcf"]) in str(info.value) and "cannot be evaluated" in str(info.value)
+
+
+def _set(graph: rdflib.Graph, local: str, prop, value) -> list:
+    """Replace (value None: remove) the values of ``prop`` on the contraindication ``local``."""
+    subject = H2N[local]
+    old = list(graph.triples((subject, prop, None)))
+    for t in old:
+        graph.remove(t)
+    if value is not None:
+        graph.add((subject, prop, value))
+    return old
