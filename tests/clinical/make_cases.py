@@ -538,6 +538,14 @@ def cases() -> dict[str, list[dict]]:
     add("rec-m-hr-24", []).extend([
         elig("rec-m-hr-24", metastatic(**et_then_chemo), "after letrozole alone and capecitabine, CDK4/6i-naive"),
         out("rec-m-hr-24", metastatic(**after_cape), "CRITERION_NOT_MET", "CDK4/6i already given"),
+        # Verzenio US label 1.2: "disease progression following endocrine therapy and prior
+        # chemotherapy in the metastatic setting": the endocrine therapy may be adjuvant
+        elig("rec-m-hr-24", metastatic(metastatic={"diagnosis_date": "2024-03-01", "de_novo": False},
+                                       therapies=[therapy(["tamoxifen"], "adjuvant", "2017-02-01", "2022-02-01",
+                                                          "completed"), CAPE_PD]),
+             "relapse after 5 years of adjuvant tamoxifen, then capecitabine for metastatic disease"),
+        out("rec-m-hr-24", metastatic(metastatic=MET_DX, therapies=[CAPE_PD]),
+            "CRITERION_NOT_MET", "no endocrine therapy in any setting: not 'progression following endocrine therapy'"),
     ])
     tam_pd = therapy(["tamoxifen"], "metastatic", "2023-04-20", "2026-09-25", "progression")
     add("rec-m-hr-ai-after-tamoxifen", []).extend([
