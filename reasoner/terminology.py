@@ -191,6 +191,7 @@ _IRI_PATTERNS = (
     (re.compile(r"^http://snomed\.info/id/(\d+)$"), "sct"),
     (re.compile(r"^http://loinc\.org/rdf/([\w-]+)$"), "loinc"),
     (re.compile(r"^http://identifiers\.org/hgnc/(\d+)$"), "hgnc"),
+    (re.compile(r"^https://www\.ncbi\.nlm\.nih\.gov/gtr/tests/(\d+)$"), "gtr"),
 )
 
 

@@ -41,6 +41,7 @@ import re
 from functools import cache
 
 from rdflib import URIRef
+from rdflib.namespace import SKOS
 
 from reasoner.graph.mapping import FIELDS
 from reasoner.terminology import (  # noqa: F401 - system_key: used as C.system_key
@@ -370,6 +371,19 @@ def _tables() -> dict:
         "MENOPAUSE_IGNORED": {
             code: m.reason for code, m in sorted(v.not_mapped("sct", enum_table(meno).by_iri).items())
         },
+        # the 21-gene recurrence score assay (GTR test id)
+        "RECURRENCE_SCORE_GTR": v.codes(H2N.recurrenceScore, "gtr"),
+        # a lymph-node body site: broader than a distant nodal site (written on export for it, never
+        # read back as one): distant only when the text says so
+        "LYMPH_NODE_BODY_SITES": frozenset(
+            m.code
+            for m in v.mappings
+            if m.subject == str(H2N["site-distant-lymph-nodes"])
+            and m.system == "sct"
+            and m.category == "body structure"
+            and m.predicate == str(SKOS.broadMatch)
+            and not m.not_mapped
+        ),
         # breast surgery (Procedure.code) -> early.surgery
         "BREAST_SURGERY": v.read_codes(H2N.SurgeryType),
         # SNOMED finding -> menopausal status (and the one code written on export)

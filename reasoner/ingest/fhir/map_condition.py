@@ -116,7 +116,7 @@ class ConditionMapper(_MapperState):
                 for k, code, _ in cods:
                     if k == "sct" and code in C.BODY_SITES:
                         site, how = C.BODY_SITES[code], "site from Condition.bodySite"
-                    elif k == "sct" and code == "59441001":
+                    elif k == "sct" and code in C.LYMPH_NODE_BODY_SITES:
                         if "distant" in btext.lower():
                             site, how = "distant_lymph_nodes", "site from Condition.bodySite"
                         else:

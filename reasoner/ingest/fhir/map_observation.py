@@ -104,7 +104,7 @@ class ObservationMapper(_MapperState):
             else:
                 self.ignore(r, "PD-L1 SP142 result is not an IC percentage", "Observation.value[x]")
             return
-        if _codes(m.code, "gtr") & {"509910"} or "oncotype" in _text(m.code).lower():
+        if _codes(m.code, "gtr") & C.RECURRENCE_SCORE_GTR or "oncotype" in _text(m.code).lower():
             if qval is not None:
                 self.quantity_biomarker(r, "recurrence_score", round(qval), date, code, 0, 100)
             else:
