@@ -391,10 +391,12 @@ class KnowledgeBase:
             r["s"]: r["c"]
             for r in self._q("kb-citations")
         }
-        # Persistent identifiers (DOI, PMID, PMCID, NCT, other registries) of each source, by source IRI.
+        # Persistent identifiers (DOI, PMID, PMCID, NCT, other registries, DailyMed set IDs of US
+        # labels) of each source, by source IRI.
         self.source_identifiers: dict[str, dict[str, list[str]]] = {}
         for r in self._q("""SELECT ?s ?p ?v WHERE { ?s a h2n:Source ; ?p ?v .
-                            VALUES ?p { h2n:doi h2n:pmid h2n:pmcid h2n:nctId h2n:trialRegistryId } }"""):
+                            VALUES ?p { h2n:doi h2n:pmid h2n:pmcid h2n:nctId h2n:trialRegistryId
+                                        h2n:dailyMedSetId } }"""):
             ids = self.source_identifiers.setdefault(r["s"], {})
             ids.setdefault(local_name(r["p"]), []).append(str(r["v"]))
         for ids in self.source_identifiers.values():

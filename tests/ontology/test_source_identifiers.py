@@ -1,12 +1,13 @@
-"""Persistent identifiers (DOI, PMID, PMCID, NCT, other trial registries) on h2n:Source individuals.
+"""Persistent identifiers (DOI, PMID, PMCID, NCT, other trial registries, DailyMed set IDs of US
+labels) on h2n:Source individuals.
 
 Three things are checked:
 - every identifier value in the knowledge base is well-formed (Python regexes, independent of the
   QC query's SPARQL regexes) and sits on an h2n:Source;
 - the two QC queries about identifiers really fire on bad data (run on a small hand-made graph, on
   rdflib and on pyoxigraph), so "zero rows" on the real knowledge base means something;
-- a few identifiers, as written on the registry (ClinicalTrials.gov, UMIN-CTR) and publisher pages,
-  are attached to the sources that name those trials.
+- a few identifiers, as written on the registry (ClinicalTrials.gov, UMIN-CTR, DailyMed/FDALabel) and
+  publisher pages, are attached to the sources that name those trials, publications and labels.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ PATTERNS = {
     H2N.pmid: re.compile(r"[1-9]\d{0,8}"),
     H2N.pmcid: re.compile(r"PMC\d+"),
     H2N.nctId: re.compile(r"NCT\d{8}"),
+    H2N.dailyMedSetId: re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
     H2N.trialRegistryId: re.compile(
         r"UMIN\d{9}|ISRCTN\d{8}|ACTRN\d{14}|ChiCTR[-A-Za-z0-9]+|jRCT[0-9a-z]+|\d{4}-\d{6}-\d{2}"
     ),
@@ -108,6 +110,8 @@ def test_sources_carry_identifiers(graph):
         ("source-regulatory-ibrance-us-2016", "nctId", "NCT01942135"),  # PALOMA-3
         ("source-regulatory-kisqali-us-2018", "nctId", "NCT02422615"),  # MONALEESA-3
         ("source-regulatory-enhertu-eu-db06", "nctId", "NCT04494425"),  # DESTINY-Breast06
+        # US labels: the SPL set ID of VERZENIO (Eli Lilly), as in the FDALabel SPL document
+        ("source-regulatory-verzenio-us-label", "dailyMedSetId", "be4bc0de-0fdc-4d46-8d25-be43c79e6a06"),
     ],
 )
 def test_identifier_written_from_registry(graph, source, prop, value):
@@ -124,6 +128,8 @@ h2n:t-missing a h2n:Source ; h2n:sourceType "trial" ; h2n:pmid "28578601" .
 h2n:t-bad-nct a h2n:Source ; h2n:sourceType "trial" ; h2n:nctId "NCT1234" .
 h2n:g-bad a h2n:Source ; h2n:sourceType "guideline" ;
     h2n:doi "https://doi.org/10.1016/j.annonc.2020.09.010" ; h2n:pmid "PMID 123" ; h2n:pmcid "12345"@en .
+h2n:l-ok a h2n:Source ; h2n:sourceType "label" ; h2n:dailyMedSetId "be4bc0de-0fdc-4d46-8d25-be43c79e6a06" .
+h2n:l-bad a h2n:Source ; h2n:sourceType "label" ; h2n:dailyMedSetId "setid=BE4BC0DE-0FDC-4D46-8D25-BE43C79E6A06" .
 h2n:not-a-source h2n:nctId "NCT01234567" .
 """
 
@@ -155,6 +161,7 @@ def test_malformed_identifier_query_fires():
         ("g-bad", "doi"),
         ("g-bad", "pmid"),
         ("g-bad", "pmcid"),
+        ("l-bad", "dailyMedSetId"),
         ("not-a-source", "nctId"),
     }
 
