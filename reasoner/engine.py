@@ -17,6 +17,7 @@ from reasoner.graph import patient_iri
 from reasoner.inference import Inference, infer, inferred_facts, inferred_triples
 from reasoner.kb import KnowledgeBase
 from reasoner.query.catalog import get_query
+from reasoner.query.fastpath import NOT_CHECKED
 from reasoner.result.assemble import WARNING_QUERIES, Assembler, _message
 from reasoner.result.model import (
     Advice,
@@ -112,7 +113,8 @@ class Engine:
             self._compiled = compile_knowledge(kb)
         self._queries = {
             name: get_query(name).text
-            for name in ("rules-in-scope", "criterion-status", "contraindicated-drugs", *WARNING_QUERIES)
+            for name in ("rules-in-scope", "criterion-status", "contraindicated-drugs", NOT_CHECKED,
+                         *WARNING_QUERIES)
         }
 
     # -- step 1-4: validation and inference ----------------------------------------------------

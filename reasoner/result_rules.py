@@ -31,7 +31,7 @@ __all__ = ["ForbiddenCombination", "ResultText", "ValidationAdvice", "ResultRule
 REQUIRED_TEXTS = ("current-drug-progressed", "stopped-for-toxicity", "progressed-on-drug",
                   "current-regimen-not-recommended", "history-incomplete", "criterion-not-evaluable",
                   "unknown-medication", "her2-positive-out-of-scope", "subtype-undetermined",
-                  "locoregional-not-isolated")
+                  "locoregional-not-isolated", "contraindication-not-checked")
 
 #: The result texts the engine writes with their code (h2n:reasonCode: a reason's or a warning's code):
 #: the code is knowledge as much as the text, so a missing one refuses the knowledge base (no default).

@@ -156,6 +156,10 @@ class PatientFacts:
 #: The key under which :meth:`CompiledKnowledge.all_rows` also gives the criterion-status rows
 #: grouped by rule (what result assembly reads; not a query of its own).
 STATUSES_BY_RULE = "criterion-status-by-rule"
+#: The rows of queries/eligibility/contraindications-not-checked.rq.
+NOT_CHECKED = "contraindications-not-checked"
+#: The notation of the action that removes a drug (h2n:action-block), as the rows carry it.
+BLOCK = "block"
 
 #: The warnings each query of queries/warnings/ gives (its VALUES clause), by query name.
 WARNING_OF_QUERY = {
@@ -356,6 +360,11 @@ class CompiledKnowledge:
             if ci.quantity:
                 self._ci_by_quantity[ci.quantity].append(ci_iri)
         self._sorted_drugs = {iri: tuple(sorted(ci.drugs)) for iri, ci in self.contraindications.items()}
+        # contraindications-not-checked: the blocking thresholds, by the quantity they test
+        self._blocking_by_quantity: dict[str, list[str]] = {
+            quantity: [ci for ci in cis if self.contraindications[ci].action == BLOCK]
+            for quantity, cis in self._ci_by_quantity.items()
+        }
         # current-regimen-contraindicated: the messages of the contraindications, and the action its
         # warning names as the notation the contraindicated-drugs rows carry
         self._ci_messages: dict[str, tuple[str, ...]] = {}
@@ -532,6 +541,17 @@ class CompiledKnowledge:
                           "trigger": trigger, "value": value} for drug in self._sorted_drugs[ci_iri]]
         return rows
 
+    def contraindications_not_checked(self, p: PatientFacts) -> list[dict]:
+        """queries/eligibility/contraindications-not-checked.rq: the blocking thresholds whose
+        quantity the patient has no value for (unknown is never read as below the threshold)."""
+        rows = []
+        for quantity, ci_iris in self._blocking_by_quantity.items():
+            if p.edges.get(quantity):
+                continue
+            rows += [{"patient": p.iri, "drug": drug, "contraindication": ci_iri, "trigger": quantity}
+                     for ci_iri in ci_iris for drug in self._sorted_drugs[ci_iri]]
+        return rows
+
     def warnings(self, p: PatientFacts, contraindicated: list[dict] | None = None) -> dict[str, list[dict]]:
         """queries/warnings/*.rq: each query gives one or two warnings of ontology/advice.ttl, under the
         condition the warning's data states (:func:`_warning_conditions`), read here as there.
@@ -671,7 +691,7 @@ class CompiledKnowledge:
         grouping flattened; the engine's own run does not need them)."""
         p = PatientFacts.from_triples(iri, triples, facts)
         contraindicated = self.contraindicated_drugs(p)
-        blocked = sorted({r["drug"] for r in contraindicated if r["action"] == "block"})
+        blocked = sorted({r["drug"] for r in contraindicated if r["action"] == BLOCK})
         p.edges[BLOCKED_DRUG] = blocked
         scopes = self.rules_in_scope(p)
         by_rule = self.statuses_by_rule(p, scopes)
@@ -679,6 +699,7 @@ class CompiledKnowledge:
             "rules-in-scope": scopes,
             "criterion-status": _criterion_rows(p.iri, by_rule) if criterion_rows else [],
             "contraindicated-drugs": contraindicated,
+            NOT_CHECKED: self.contraindications_not_checked(p),
             STATUSES_BY_RULE: by_rule,
         }
         rows.update(self.warnings(p, contraindicated))

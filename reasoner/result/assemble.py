@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reasoner.inference import Inference
-from reasoner.query.fastpath import STATUSES_BY_RULE, contraindication_text
+from reasoner.query.fastpath import NOT_CHECKED, STATUSES_BY_RULE, contraindication_text
 from reasoner.result.model import (
     Advice,
     Excluded,
@@ -95,6 +95,7 @@ class Assembler:
             key=lambda r: (r["contraindication"], r["drug"], str(r.get("trigger")), str(r.get("value"))),
         )
         blocked, cautioned, cited = self._contraindications(contraindication_rows)
+        unchecked = self._not_checked(rows.get(NOT_CHECKED, []), cited)
         in_scope = {r["rule"] for r in rows.get("rules-in-scope", [])}
         statuses = _statuses_by_rule(rows)
 
@@ -113,7 +114,7 @@ class Assembler:
             rule = kb.rules[rule_iri]
             endorsement = self._endorsement(inf.current_drugs, in_scope, statuses)
             option, reasons = self._continue_option(rule, inf, statuses.get(rule_iri, ()), blocked, cautioned,
-                                                   jurisdiction, endorsement)
+                                                   jurisdiction, endorsement, unchecked)
             cited.update(rule.sources)
             if option is None:
                 excluded.append(Excluded(rule.id, rule.label, inf.current_drugs, tuple(_dedupe(reasons))))
@@ -221,6 +222,7 @@ class Assembler:
                 option_cautions.extend(resistance_cautions.get(drug, []))
                 if drug in inf.stopped_for_toxicity:
                     option_cautions.append(kb.result_rules.texts["stopped-for-toxicity"].text(drug=drug))
+            option_cautions.extend(self._unchecked_caution(drugs_in, unchecked))
             if lowered:
                 lowered_ids.add(rule.id)
             options.append(Option(
@@ -269,6 +271,35 @@ class Assembler:
             cited.update(info.sources)
         return blocked, cautioned, cited
 
+    def _not_checked(self, rows: list[dict], cited: set[str]) -> dict[str, list[tuple[str, str]]]:
+        """Fail closed on the blocking contraindications that could not be checked (the value their
+        threshold tests is not recorded): drug label -> (missing value, contraindication label)."""
+        kb = self.kb
+        unchecked: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for row in sorted(rows, key=lambda r: (r["contraindication"], r["drug"])):
+            info = kb.contraindications.get(row["contraindication"])
+            drug = kb.labels.get(row["drug"])
+            if info is None or drug is None:
+                continue
+            unchecked[drug].append((kb.labels.get(row["trigger"], local_name(row["trigger"])), info.label))
+            cited.update(info.sources)
+        return unchecked
+
+    def _unchecked_caution(self, drugs: Iterable[str], unchecked: dict[str, list[tuple[str, str]]]) -> list[str]:
+        """One caution for an option naming every value it lacks and the contraindications of its
+        drugs left unchecked by it (none when nothing is missing)."""
+        by_value: dict[str, list[str]] = {}
+        for drug in sorted(drugs):
+            for missing, label in unchecked.get(drug, ()):
+                labels = by_value.setdefault(missing, [])
+                if label not in labels:
+                    labels.append(label)
+        if not by_value:
+            return []
+        items = "; ".join(f"{missing} ({', '.join(repr(x) for x in labels)})"
+                          for missing, labels in sorted(by_value.items()))
+        return [self.kb.result_rules.texts["contraindication-not-checked"].text(unchecked=items)]
+
     def _warnings(self, p: _Prepared, rows: dict[str, list]) -> list[ResultWarning]:
         """The record warnings: the rows of the warning queries (a contraindicated drug she is on now
         first), and each medication of the record the knowledge base does not know."""
@@ -294,7 +325,8 @@ class Assembler:
     def _continue_option(self, rule: Rule, inf: Inference, statuses: list[tuple[str, str]],
                          blocked: dict[str, list[str]],
                          cautioned: dict[str, list[str]], jurisdiction: str | None,
-                         endorsement: tuple[Rule | None, list[Reason]] = (None, [])
+                         endorsement: tuple[Rule | None, list[Reason]] = (None, []),
+                         unchecked: dict[str, list[tuple[str, str]]] | None = None,
                          ) -> tuple[Option | None, list[Reason]]:
         """The option that continues the current regimen, or the reasons it is not offered.
 
@@ -330,6 +362,7 @@ class Assembler:
         option_cautions = list(rule.cautions) + cautions
         for drug in inf_drugs:
             option_cautions.extend(cautioned.get(drug, []))
+        option_cautions.extend(self._unchecked_caution(inf_drugs, unchecked or {}))
         components = tuple(OptionComponent(self.kb.drug_type_labels.get(d, "current drug"), (d,))
                            for d in inf_drugs)
         return Option(

@@ -138,7 +138,8 @@ def test_the_data_is_not_trivial(backends):
     assert len({r["patient"] for r in rows}) >= 10
     for name in ("et-chemo-combination", "tumor-marker-only-progression", "continuing-after-progression",
                  "er-low", "contraindicated-drugs", "current-et-chemo-combination",
-                 "current-regimen-contraindicated", "missing-test-that-would-open-option"):
+                 "current-regimen-contraindicated", "missing-test-that-would-open-option",
+                 "contraindications-not-checked"):
         assert backends["virtuoso"].select(catalog()[name].text, graphs=[GRAPH]), f"{name}: no rows to compare"
     offered = backends["endpoint"].select(catalog()["patients-eligible-for-drug"].text, graphs=[GRAPH],
                                           bindings=BINDINGS["patients-eligible-for-drug"])
