@@ -19,6 +19,10 @@ __all__ = ["render_result", "render_explanation", "render_rows", "render_kb_info
 
 # Criteria-not-met groups shown in the default view (the largest first); --all shows every one.
 CRITERIA_SHOWN = 6
+# The default view aims at one screen: past it, fewer criteria-not-met groups are shown (down to
+# CRITERIA_MIN): what rules an option out is the first thing to fold, never a caution or a warning.
+SCREEN_LINES = 60
+CRITERIA_MIN = 2
 # Up to this many "what to test" groups get two lines each (the test, then what it would open).
 MISSING_TWO_LINES = 4
 
@@ -55,7 +59,7 @@ def _title(console: Console, text: str) -> None:
 
 
 def render_result(console: Console, result: Result, *, source: str = "", kb: Any = None,
-                  record: Any = None, show_all: bool = False) -> None:
+                  record: Any = None, show_all: bool = False, criteria_limit: int | None = None) -> None:
     """One patient's result as a clinician reads it: one screen for a typical patient.
 
     Options ranked, each with its label (what it is for), preference, main evidence and the
@@ -67,6 +71,12 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
     """
     from reasoner.views import build_view
 
+    if criteria_limit is None and not show_all:  # fit one screen: measure, then fold criteria
+        probe = Console(file=io.StringIO(), width=console.width, color_system=None)
+        render_result(probe, result, source=source, kb=kb, record=record, criteria_limit=CRITERIA_SHOWN)
+        excess = probe.file.getvalue().count("\n") - SCREEN_LINES
+        criteria_limit = max(CRITERIA_MIN, CRITERIA_SHOWN - max(excess, 0))
+    criteria_budget = CRITERIA_SHOWN if criteria_limit is None else criteria_limit
     view = build_view(result, kb=kb)
     style = STATUS_STYLE.get(result.status, "white")
     head = Text()
@@ -141,7 +151,7 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
         for g in view.groups if show_all else _merge_criteria(view.groups):
             if not show_all and g.code == "CRITERION_NOT_MET":
                 criteria_shown += 1
-                if criteria_shown > CRITERIA_SHOWN:
+                if criteria_shown > criteria_budget:
                     continue
             if g.title != section:
                 section = g.title
@@ -169,8 +179,8 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
                 line = Text(what + ": ", style="bold")
                 line.append(g.reason)
                 _row(console, "   - ", line, max_lines=2)
-        if criteria_shown > CRITERIA_SHOWN:
-            _row(console, "   ", Text(f"+{criteria_shown - CRITERIA_SHOWN} more criteria not met (--all shows all)",
+        if criteria_shown > criteria_budget:
+            _row(console, "   ", Text(f"+{criteria_shown - criteria_budget} more criteria not met (--all shows all)",
                                        style="dim"))
         if show_all and view.folded:
             _title(console, "Variants for other patients (not offered)")

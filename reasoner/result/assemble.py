@@ -296,9 +296,11 @@ class Assembler:
                     labels.append(label)
         if not by_value:
             return []
-        items = "; ".join(f"{missing} ({', '.join(repr(x) for x in labels)})"
-                          for missing, labels in sorted(by_value.items()))
-        return [self.kb.result_rules.texts["contraindication-not-checked"].text(unchecked=items)]
+        values = sorted(by_value)
+        missing = ", ".join(values[:-1]) + " and " + values[-1] if len(values) > 1 else values[0]
+        labels = ", ".join(f"'{label}'" for value in values for label in by_value[value])
+        return [self.kb.result_rules.texts["contraindication-not-checked"].text(
+            missing=missing[:1].upper() + missing[1:], contraindications=labels)]
 
     def _warnings(self, p: _Prepared, rows: dict[str, list]) -> list[ResultWarning]:
         """The record warnings: the rows of the warning queries (a contraindicated drug she is on now

@@ -34,9 +34,10 @@ def record(labs: dict, therapies: list | None = None, **extra) -> dict:
 
 def not_checked(option: dict, what: str) -> list[str]:
     """The option's caution naming ``what`` as not recorded (one caution per option names them all)."""
-    found = [c for c in option.get("cautions", []) if c.startswith("Not recorded, so a contraindication cannot be checked")]
+    found = [c for c in option.get("cautions", []) if " not recorded: " in c
+             and "cannot be checked (an unknown value is not read as normal)" in c]
     assert len(found) <= 1, found
-    return [c for c in found if f"{what} ('" in c]
+    return [c for c in found if what.lower() in c.split(" not recorded: ")[0].lower()]
 
 
 def options_with(result: dict, drug: str) -> list[dict]:
