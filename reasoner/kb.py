@@ -110,7 +110,7 @@ class Rule:
     continues_current: bool = False  # h2n:continuesCurrentRegimen: its option is the current regimen
     supersedes_intents: frozenset[str] = frozenset()  # h2n:supersedesIntent (intent notations)
     keeps_add_ons: bool = False  # h2n:keepsAddOns
-    superseded_code: str = "NOT_PREFERRED"  # h2n:supersededReasonCode
+    superseded_code: str | None = None  # h2n:supersededReasonCode (required of a rule that continues the current regimen)
     superseded_text: str | None = None  # h2n:supersededText
 
     @functools.cached_property
@@ -227,6 +227,17 @@ def _write_snapshot(kb: KnowledgeBase, key: str) -> None:
     _seed_default_vocabulary(vocabulary)
 
 
+def _superseded_code(iri: str, row: dict) -> str | None:
+    """The reason code of the options a continued current regimen supersedes: knowledge, required of
+    a rule that continues the current regimen (no default: a missing one refuses the knowledge base)."""
+    if row.get("cur") and not row.get("scode"):
+        raise KnowledgeBaseError(
+            f"rule {iri} continues the current regimen but has no h2n:supersededReasonCode",
+            where="queries/kb/kb-current-regimen-rules.rq",
+            hint="give the rule the reason code of the options it supersedes; the knowledge base is refused")
+    return row.get("scode")
+
+
 class KnowledgeBase:
     """The ontology modules loaded into a store, with the metadata the results need.
 
@@ -312,7 +323,7 @@ class KnowledgeBase:
         ``queries/qc/contraindication-not-evaluable.rq``).
 
         A criterion of an unknown kind, or without what its kind needs, would yield no status and
-        so count as met; a contraindication without a drug, action, message or trigger, or with a
+        so count as met; a contraindication without a drug, action, type, message or trigger, or with a
         threshold that cannot be compared (no bound, a bound that is not a number), would never
         match, so that what it contraindicates would be read as absent. Such a knowledge base does
         not load.
@@ -515,7 +526,7 @@ class KnowledgeBase:
                 continues_current=bool(current_rows.get(iri, {}).get("cur")),
                 supersedes_intents=frozenset(x["v"] for x in multi["supersedes"].get(iri, [])),
                 keeps_add_ons=bool(current_rows.get(iri, {}).get("addons")),
-                superseded_code=current_rows.get(iri, {}).get("scode") or "NOT_PREFERRED",
+                superseded_code=_superseded_code(iri, current_rows.get(iri, {})),
                 superseded_text=current_rows.get(iri, {}).get("stext"),
             )
 
@@ -533,8 +544,8 @@ class KnowledgeBase:
                 continue
             self.contraindications[r["c"]] = ContraindicationInfo(
                 iri=r["c"], label=r.get("label") or local_name(r["c"]),
-                message=r.get("message") or r.get("label") or local_name(r["c"]),
-                action=r.get("action") or "block", kind=r.get("kind") or "relative",
+                # message, action and type: required at load (queries/qc/contraindication-not-evaluable.rq)
+                message=r["message"], action=r["action"], kind=r["kind"],
                 section=r.get("section"),
                 sources=tuple(sorted({x["v"] for x in ci_sources.get(r["c"], [])})),
             )

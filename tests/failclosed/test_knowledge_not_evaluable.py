@@ -110,6 +110,8 @@ def test_a_criterion_without_a_status_excludes_the_option(unchecked_kb):
     (lambda g: _set(g, "ci-ribociclib-qtcf", H2N.minInclusive, None), "without a bound"),
     (lambda g: _set(g, "ci-ribociclib-qtcf", H2N.message, None), "without h2n:message"),
     (lambda g: _set(g, "ci-ribociclib-qtcf", H2N.appliesToDrug, None), "without h2n:appliesToDrug"),
+    # absolute or relative is what the explanation calls it: knowledge, no default
+    (lambda g: _set(g, "ci-ribociclib-qtcf", H2N.contraindicationType, None), "without an h2n:contraindicationType"),
 ])
 def test_kb_load_refuses_a_contraindication_it_cannot_evaluate(tmp_path, change, message):
     files = _tampered_files(tmp_path, change)
@@ -127,3 +129,12 @@ def _set(graph: rdflib.Graph, local: str, prop, value) -> list:
     if value is not None:
         graph.add((subject, prop, value))
     return old
+
+
+def test_kb_load_refuses_a_continued_regimen_rule_without_the_code_of_what_it_supersedes(tmp_path):
+    """The reason code of the new options a working current regimen supersedes is knowledge
+    (current-regimen.ttl): a rule without it is refused, not given a default code."""
+    files = _tampered_files(tmp_path, lambda g: _set(g, "rec-continue-current", H2N.supersededReasonCode, None))
+    with pytest.raises(KnowledgeBaseError, match="supersededReasonCode") as info:
+        KnowledgeBase(OxigraphBackend(files), files)
+    assert str(H2N["rec-continue-current"]) in str(info.value)
