@@ -10,11 +10,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from rdflib import URIRef
+
+from reasoner.terminology import enum_table
+from reasoner.vocab import H2N
+
 from . import codes as C
 
 __all__ = ["record_to_bundle"]
 
+# Every clinical code written here (LOINC, SNOMED CT, GTR, HGNC) is the mapping set's export row
+# (``ontology/mappings/her2neg-codes.sssom.tsv``, ``export true``) of a patient property, coded value
+# or record concept, read through ``C.export_row`` and the views of ``codes.py``
+# (``tests/fhir/test_code_tables.py`` checks that this module holds no literal code). What stays
+# literal is structural: profile and extension URLs (mCODE, the project's therapy-setting
+# extension), code-system URLs, UCUM units, the codes of HL7's own FHIR code systems
+# (condition-ver-status ``confirmed``, data-absent-reason ``not-performed`` / ``asked-unknown``)
+# and the AJCC stage group written for de novo metastatic disease (``4`` "IV", the
+# ``skos:notation`` of ``h2n:stage-4``; AJCC has no code system in the mapping set).
 _MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+#: mCODE verification status code system (HL7 FHIR, structural).
+_VER_STATUS = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+#: Code-system key of the mapping set -> the FHIR system URL written.
+_SYSTEMS = {"loinc": C.LOINC, "sct": C.SNOMED, "gtr": C.GTR, "hgnc": C.HGNC}
 
 
 def _cc(system: str | None, code: str | None, display: str = "", text: str = "") -> dict[str, Any]:
@@ -27,6 +45,21 @@ def _cc(system: str | None, code: str | None, display: str = "", text: str = "")
     if text:
         out["text"] = text
     return out
+
+
+def _coded(subject: URIRef, system: str = "loinc", *, fsn: bool = False, symbol: bool = False) -> dict[str, Any]:
+    """The CodeableConcept of ``subject``'s export code in ``system``, with the mapping set's label as
+    display: ``fsn`` writes the SNOMED CT fully specified name (label and semantic tag, the row's
+    object category), ``symbol`` the last word of the label (the AJCC category symbol of an
+    "American Joint Committee on Cancer cM0" concept)."""
+    m = C.export_row(subject, system)
+    display = f"{m.label} ({m.category})" if fsn else m.label.rsplit(" ", 1)[-1] if symbol else m.label
+    return _cc(_SYSTEMS[system], m.code, display)
+
+
+def _status(value: str) -> URIRef:
+    """The receptor status individual of a contract value (``positive``, ``negative``)."""
+    return enum_table(H2N.ReceptorStatus).by_code[value]
 
 
 def _birth_date(age: int, as_of: dt.date) -> str:
@@ -96,10 +129,8 @@ def _disease(b: _Builder, record: dict[str, Any]) -> dict[str, str]:
         {
             "resourceType": "Condition",
             "meta": {"profile": [_MCODE + "mcode-primary-cancer-condition"]},
-            "verificationStatus": _cc(
-                "http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"
-            ),
-            "code": _cc(C.SNOMED, "254837009", "Malignant neoplasm of breast (disorder)"),
+            "verificationStatus": _cc(_VER_STATUS, "confirmed"),
+            "code": _coded(H2N["condition-breast-cancer"], "sct", fsn=True),
             "subject": b.subject(),
         },
         "primary",
@@ -111,9 +142,7 @@ def _disease(b: _Builder, record: dict[str, Any]) -> dict[str, str]:
             cond: dict[str, Any] = {
                 "resourceType": "Condition",
                 "meta": {"profile": [_MCODE + "mcode-secondary-cancer-condition"]},
-                "verificationStatus": _cc(
-                    "http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"
-                ),
+                "verificationStatus": _cc(_VER_STATUS, "confirmed"),
                 "code": _cc(C.SNOMED, code, text=f"metastasis: {site.replace('_', ' ')}"),
                 "subject": b.subject(),
             }
@@ -132,50 +161,50 @@ def _disease(b: _Builder, record: dict[str, Any]) -> dict[str, str]:
             site_refs[site] = b.add(cond, "secondary")
         if met.get("de_novo") is True:
             b.obs(
-                _cc(C.LOINC, "21908-9", "Stage group.clinical Cancer"),
-                {"valueCodeableConcept": _cc(C.AJCC, "4", "IV")},
+                _coded(H2N["obs-clinical-stage-group"]),
+                {"valueCodeableConcept": _cc(C.AJCC, "4", "IV")},  # structural: see the module comment
                 prefix="stage",
             )
         elif met.get("de_novo") is False:
             b.obs(
-                _cc(C.LOINC, "21907-1", "Distant metastases.clinical [Class] Cancer"),
-                {"valueCodeableConcept": _cc(C.SNOMED, "1229901006", "cM0")},
+                _coded(H2N["obs-clinical-m-category"]),
+                {"valueCodeableConcept": _coded(H2N["m-m0"], "sct", symbol=True)},
                 prefix="stage",
             )
         if not met.get("sites") and met.get("de_novo") is not True:
             b.obs(
-                _cc(C.LOINC, "21901-4", "Distant metastases.pathology [Class] Cancer"),
-                {"valueCodeableConcept": _cc(C.SNOMED, "1229903009", "cM1")},
+                _coded(H2N["obs-pathological-m-category"]),
+                {"valueCodeableConcept": _coded(H2N["m-m1"], "sct", symbol=True)},
                 prefix="stage",
             )
     elif setting == "early":
         b.obs(
-            _cc(C.LOINC, "21907-1", "Distant metastases.clinical [Class] Cancer"),
-            {"valueCodeableConcept": _cc(C.SNOMED, "1229901006", "cM0")},
+            _coded(H2N["obs-clinical-m-category"]),
+            {"valueCodeableConcept": _coded(H2N["m-m0"], "sct", symbol=True)},
             prefix="stage",
         )
         early = record.get("early") or {}
         if early.get("t"):
             b.obs(
-                _cc(C.LOINC, "21905-5", "Primary tumor.clinical [Class] Cancer"),
+                _coded(H2N.tCategory),
                 {"valueCodeableConcept": _cc(None, None, text=f"c{early['t']}")},
                 prefix="tnm",
             )
         if early.get("n"):
             b.obs(
-                _cc(C.LOINC, "21906-3", "Regional lymph nodes.clinical [Class] Cancer"),
+                _coded(H2N.nCategory),
                 {"valueCodeableConcept": _cc(None, None, text=f"c{early['n']}")},
                 prefix="tnm",
             )
         if early.get("grade"):
             b.obs(
-                _cc(C.LOINC, "44648-4", "Histologic grade [Score] in Breast cancer specimen by Nottingham"),
+                _coded(H2N.grade),
                 {"valueCodeableConcept": _cc(None, None, text=f"Nottingham grade {early['grade']}")},
                 prefix="grade",
             )
         if early.get("tumor_size_mm") is not None:
             b.obs(
-                _cc(C.LOINC, "21889-1", "Size Tumor"),
+                _coded(H2N.tumorSizeMm),
                 {
                     "valueQuantity": {
                         "value": early["tumor_size_mm"],
@@ -191,56 +220,38 @@ def _disease(b: _Builder, record: dict[str, Any]) -> dict[str, str]:
 
 def _receptors(b: _Builder, rec: dict[str, Any]) -> None:
     date = rec.get("tested_on")
-    answer = {"positive": ("LA6576-8", "Positive"), "negative": ("LA6577-6", "Negative")}
 
-    def qual(loinc: str, display: str, value: str) -> None:
-        code, disp = answer[value]
-        b.obs(
-            _cc(C.LOINC, loinc, display), {"valueCodeableConcept": _cc(C.LOINC, code, disp)}, date, "marker"
-        )
+    def qual(prop: URIRef, value: str) -> None:
+        b.obs(_coded(prop), {"valueCodeableConcept": _coded(_status(value))}, date, "marker")
 
-    def pct(loinc: str, display: str, value: float) -> None:
+    def pct(prop: URIRef, value: float) -> None:
         b.obs(
-            _cc(C.LOINC, loinc, display),
+            _coded(prop),
             {"valueQuantity": {"value": value, "unit": "%", "system": C.UCUM, "code": "%"}},
             date,
             "marker",
         )
 
     if "er_percent" in rec:
-        pct(
-            "85329-1",
-            "Cells.estrogen receptor/100 cells in Breast cancer specimen by Immune stain",
-            rec["er_percent"],
-        )
+        pct(H2N.erPercent, rec["er_percent"])
     if "er" in rec:
-        qual(
-            "85337-4", "Estrogen receptor Ag [Presence] in Breast cancer specimen by Immune stain", rec["er"]
-        )
+        qual(H2N.erStatus, rec["er"])
     if "pr_percent" in rec:
-        pct(
-            "85325-9",
-            "Cells.progesterone receptor/100 cells in Breast cancer specimen by Immune stain",
-            rec["pr_percent"],
-        )
+        pct(H2N.prPercent, rec["pr_percent"])
     if "pr" in rec:
-        qual(
-            "85339-0",
-            "Progesterone receptor Ag [Presence] in Breast cancer specimen by Immune stain",
-            rec["pr"],
-        )
+        qual(H2N.prStatus, rec["pr"])
     if "her2_ihc" in rec:
         ihc = rec["her2_ihc"]
         la = {v: k for k, v in C.IHC_ANSWERS.items()}.get(ihc)
         value = {"valueCodeableConcept": _cc(C.LOINC, la, ihc)} if la else {"valueString": "ultralow"}
         b.obs(
-            _cc(C.LOINC, "85319-2", "HER2 [Presence] in Breast cancer specimen by Immune stain"),
+            _coded(H2N.her2IhcScore),
             value,
             date,
             "marker",
         )
     if "her2_ish" in rec:
-        code = _cc(C.LOINC, "85318-4", "ERBB2 gene duplication [Presence] in Breast cancer specimen by FISH")
+        code = _coded(H2N.her2IshResult)
         if rec["her2_ish"] == "not_done":
             value = {
                 "dataAbsentReason": _cc(
@@ -249,14 +260,13 @@ def _receptors(b: _Builder, rec: dict[str, Any]) -> None:
             }
         else:
             pos = rec["her2_ish"] == "amplified"
+            answer = C.export_row(_status("positive" if pos else "negative"), "sct")
             value = {
-                "valueCodeableConcept": _cc(
-                    C.SNOMED, "10828004" if pos else "260385009", text="amplified" if pos else "not amplified"
-                )
+                "valueCodeableConcept": _cc(C.SNOMED, answer.code, text="amplified" if pos else "not amplified")
             }
         b.obs(code, value, date, "marker")
     if "her2" in rec:
-        qual("48676-1", "HER2 [Interpretation] in Tissue", rec["her2"])
+        qual(H2N.her2Status, rec["her2"])
 
 
 def _biomarkers(b: _Builder, bio: dict[str, Any]) -> None:
@@ -266,15 +276,15 @@ def _biomarkers(b: _Builder, bio: dict[str, Any]) -> None:
         gene = fld[1:] if fld.startswith("g") else fld
         comps = [
             {
-                "code": _cc(C.LOINC, C.GENE_STUDIED, "Gene studied [ID]"),
+                "code": _coded(H2N["obs-gene-studied"]),
                 "valueCodeableConcept": _cc(C.HGNC, f"HGNC:{C.GENE_IDS[gene]}", gene),
             }
         ]
         if fld.startswith("g"):
             comps.append(
                 {
-                    "code": _cc(C.LOINC, C.GENOMIC_SOURCE_CLASS, "Genomic source class [Type]"),
-                    "valueCodeableConcept": _cc(C.LOINC, "LA6683-2", "Germline"),
+                    "code": _coded(H2N["obs-genomic-source-class"]),
+                    "valueCodeableConcept": _coded(H2N["answer-germline"]),
                 }
             )
         value = bio[fld]
@@ -285,44 +295,22 @@ def _biomarkers(b: _Builder, bio: dict[str, Any]) -> None:
                 )
             }
         elif value == "not_detected":
-            val = {"valueCodeableConcept": _cc(C.LOINC, "LA9634-2", "Absent")}
+            val = {"valueCodeableConcept": _coded(H2N["biomarker-not-detected"])}
         else:
-            val = {"valueCodeableConcept": _cc(C.LOINC, "LA9633-4", "Present")}
+            val = {"valueCodeableConcept": _coded(H2N["answer-variant-present"])}
             if value == "pathogenic":
                 comps.append(
                     {
-                        "code": _cc(
-                            C.LOINC, C.CLINICAL_SIGNIFICANCE, "Genetic variation clinical significance [Imp]"
-                        ),
-                        "valueCodeableConcept": _cc(C.LOINC, "LA6668-3", "Pathogenic"),
+                        "code": _coded(H2N["obs-variant-clinical-significance"]),
+                        "valueCodeableConcept": _coded(H2N["biomarker-pathogenic"]),
                     }
                 )
-        b.obs(_cc(C.LOINC, "69548-6", "Genetic variant assessment"), val, prefix="variant", component=comps)
+        b.obs(_coded(H2N["obs-genetic-variant-assessment"]), val, prefix="variant", component=comps)
     quantities = {
-        "pdl1_cps": (
-            _cc(C.LOINC, "83052-1", "PD-L1 by clone 22C3 [Presence] in Tissue by Immune stain"),
-            "{CPS}",
-            "CPS",
-        ),
-        "pdl1_ic_percent": (
-            _cc(C.LOINC, "83057-0", "PD-L1 by clone SP142 [Presence] in Tissue by Immune stain"),
-            "%",
-            "%",
-        ),
-        "ki67_percent": (
-            _cc(
-                C.LOINC,
-                "85330-9",
-                "Cells.Ki-67 nuclear Ag/100 cells in Breast cancer specimen by Immune stain",
-            ),
-            "%",
-            "%",
-        ),
-        "recurrence_score": (
-            _cc(C.GTR, "509910", "Oncotype DX Breast Recurrence Score Assay"),
-            "1",
-            "Recurrence score",
-        ),
+        "pdl1_cps": (_coded(H2N.pdl1Cps), "{CPS}", "CPS"),
+        "pdl1_ic_percent": (_coded(H2N.pdl1IcPercent), "%", "%"),
+        "ki67_percent": (_coded(H2N.ki67Percent), "%", "%"),
+        "recurrence_score": (_coded(H2N.recurrenceScore, "gtr"), "1", "Recurrence score"),
     }
     for fld, (code, ucum, unit) in quantities.items():
         if fld in bio:
@@ -380,10 +368,10 @@ def _therapies(b: _Builder, therapies: list[dict[str, Any]], site_refs: dict[str
                 "resourceType": "Observation",
                 "meta": {"profile": [_MCODE + "mcode-cancer-disease-status"]},
                 "status": "final",
-                "code": _cc(C.LOINC, "97509-4", "Cancer disease progression"),
+                "code": _coded(H2N["obs-cancer-disease-status"]),
                 "subject": b.subject(),
                 "effectiveDateTime": t["progression_date"],
-                "valueCodeableConcept": _cc(C.SNOMED, "271299001", "Patient's condition worsened (finding)"),
+                "valueCodeableConcept": _coded(H2N["answer-disease-progressing"], "sct", fsn=True),
                 "extension": exts,
                 "focus": [{"reference": r} for r in refs],
             }
@@ -404,19 +392,19 @@ def record_to_bundle(record: dict[str, Any]) -> dict[str, Any]:
     status = record.get("menopausal_status")
     if status in C.MENOPAUSE_OUT:
         b.obs(
-            _cc(C.SNOMED, "161712005", "Menopause, function"),
+            _coded(H2N.menopausalStatus, "sct"),
             {"valueCodeableConcept": _cc(C.SNOMED, C.MENOPAUSE_OUT[status], status)},
             prefix="menopause",
         )
     elif status == "unknown":  # assessed and recorded unknown: not to be derived again on import
         b.obs(
-            _cc(C.SNOMED, "161712005", "Menopause, function"),
+            _coded(H2N.menopausalStatus, "sct"),
             {"dataAbsentReason": _cc(C.DATA_ABSENT_REASON, "asked-unknown", "Asked But Unknown")},
             prefix="menopause",
         )
     if "ecog" in record:
         b.obs(
-            _cc(C.LOINC, "89247-1", "ECOG Performance Status score"),
+            _coded(H2N.ecog),
             {"valueInteger": record["ecog"]},
             prefix="ecog",
         )
@@ -432,9 +420,7 @@ def record_to_bundle(record: dict[str, Any]) -> dict[str, Any]:
         b.add(
             {
                 "resourceType": "Condition",
-                "verificationStatus": _cc(
-                    "http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"
-                ),
+                "verificationStatus": _cc(_VER_STATUS, "confirmed"),
                 "code": cc,
                 "subject": b.subject(),
             },

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reasoner.errors import FhirError
+from reasoner.vocab import H2N
 
 __all__ = ["FshInstance", "parse_fsh", "fsh_resources", "fsh_patient_bundles", "is_fsh"]
 
@@ -106,26 +107,52 @@ EXTENSION_URLS = {
 }
 
 _LOINC = "http://loinc.org"
-#: ``code`` fixed by a profile (SUSHI fills it from the profile; the instances leave it out).
+#: ``code`` fixed by a profile (SUSHI fills it from the profile; the instances leave it out) -> the
+#: concept whose export code (LOINC, ``ontology/mappings/her2neg-codes.sssom.tsv``) is written.
 #: Comorbidities has no fixed code we could verify: it gets a text-only code naming the profile.
-FIXED_CODES = {
-    "ECOGPerformanceStatus": {"system": _LOINC, "code": "89247-1", "display": "ECOG Performance Status score"},
-    "KarnofskyPerformanceStatus": {"system": _LOINC, "code": "89243-0", "display": "Karnofsky Performance Status score"},
-    "CancerDiseaseStatus": {"system": _LOINC, "code": "97509-4", "display": "Cancer disease status"},
-    "GenomicVariant": {"system": _LOINC, "code": "69548-6", "display": "Genetic variant assessment"},
-    "TumorSize": {"system": _LOINC, "code": "21889-1", "display": "Size Tumor"},
-    "bodyweight": {"system": _LOINC, "code": "29463-7", "display": "Body weight"},
-    "bodyheight": {"system": _LOINC, "code": "8302-2", "display": "Body height"},
+#: The codes are the mapping set's (no literal clinical code here: ``tests/fhir/test_code_tables.py``);
+#: the alias and profile URLs above are structural.
+FIXED_CONCEPTS = {
+    "ECOGPerformanceStatus": H2N.ecog,
+    "KarnofskyPerformanceStatus": H2N["obs-karnofsky-performance-status"],
+    "CancerDiseaseStatus": H2N["obs-cancer-disease-status"],
+    "GenomicVariant": H2N["obs-genetic-variant-assessment"],
+    "TumorSize": H2N.tumorSizeMm,
+    "bodyweight": H2N["obs-body-weight"],
+    "bodyheight": H2N["obs-body-height"],
 }
-#: Observation.component slices of the mCODE / Genomics Reporting profiles -> their fixed code.
-COMPONENT_SLICES = {
-    "gene-studied": {"system": _LOINC, "code": "48018-6", "display": "Gene studied [ID]"},
-    "genomic-source-class": {"system": _LOINC, "code": "48002-0", "display": "Genomic source class [Type]"},
-    "clinical-significance": {"system": _LOINC, "code": "53037-8", "display": "Genetic variation clinical significance [Imp]"},
-    "variation-code": {"system": _LOINC, "code": "81252-9", "display": "Discrete genetic variant"},
-    "genomic-hgvs": {"system": _LOINC, "code": "81290-9", "display": "Genomic DNA change (gHGVS)"},
-    "tumorLongestDimension": {"system": _LOINC, "code": "33728-7", "display": "Size.maximum dimension in Tumor"},
+#: Display written where it is the profile's name rather than the mapping set's LOINC label.
+FIXED_DISPLAY = {"CancerDiseaseStatus": "Cancer disease status"}
+#: Observation.component slices of the mCODE / Genomics Reporting profiles -> the concept whose
+#: export code is the slice's fixed code.
+COMPONENT_CONCEPTS = {
+    "gene-studied": H2N["obs-gene-studied"],
+    "genomic-source-class": H2N["obs-genomic-source-class"],
+    "clinical-significance": H2N["obs-variant-clinical-significance"],
+    "variation-code": H2N["obs-variation-code"],
+    "genomic-hgvs": H2N["obs-genomic-hgvs"],
+    "tumorLongestDimension": H2N["obs-tumor-longest-dimension"],
 }
+
+
+def _loinc_coding(concept: Any, display: str | None = None) -> dict[str, str]:
+    from .codes import export_row
+
+    m = export_row(concept, "loinc")
+    return {"system": _LOINC, "code": m.code, "display": display or m.label}
+
+
+@functools.cache
+def fixed_codes() -> dict[str, dict[str, str]]:
+    """Profile name -> the Coding of its fixed ``code`` (read once from the vocabulary)."""
+    return {name: _loinc_coding(c, FIXED_DISPLAY.get(name)) for name, c in FIXED_CONCEPTS.items()}
+
+
+@functools.cache
+def component_slices() -> dict[str, dict[str, str]]:
+    """Component slice name -> the Coding of its fixed code (read once from the vocabulary)."""
+    return {name: _loinc_coding(c) for name, c in COMPONENT_CONCEPTS.items()}
+
 
 _INSTANCE_KEYS = ("Instance", "InstanceOf", "Title", "Description", "Usage")
 
@@ -428,7 +455,7 @@ class _Builder:
         else:  # a named slice: extensions carry their URL, components their fixed code
             skey = (key_path, tok)
             if skey not in slices:
-                fixed = COMPONENT_SLICES.get(tok) if name == "component" else None
+                fixed = component_slices().get(tok) if name == "component" else None
                 found = next(
                     (i for i, item in enumerate(lst)
                      if fixed and isinstance(item, dict)
@@ -473,8 +500,8 @@ class _Builder:
                 inst.skipped.append(f"{path} = {value} ({exc})")
         base = inst.instance_of.strip().rsplit("/", 1)[-1]
         if "code" not in out and model is not None and "code" in model.model_fields:
-            if base in FIXED_CODES:
-                out["code"] = {"coding": [dict(FIXED_CODES[base])]}
+            if base in FIXED_CONCEPTS:
+                out["code"] = {"coding": [dict(fixed_codes()[base])]}
             elif rtype == "Observation":
                 out["code"] = {"text": f"{base} (code fixed by the profile, not known here)"}
         return _drop_empty(out)
