@@ -365,6 +365,7 @@ class CompiledKnowledge:
             quantity: [ci for ci in cis if self.contraindications[ci].action == BLOCK]
             for quantity, cis in self._ci_by_quantity.items()
         }
+        self._not_checked: dict[tuple[str, ...], tuple[tuple[str, str, str], ...]] = {}
         # current-regimen-contraindicated: the messages of the contraindications, and the action its
         # warning names as the notation the contraindicated-drugs rows carry
         self._ci_messages: dict[str, tuple[str, ...]] = {}
@@ -544,13 +545,15 @@ class CompiledKnowledge:
     def contraindications_not_checked(self, p: PatientFacts) -> list[dict]:
         """queries/eligibility/contraindications-not-checked.rq: the blocking thresholds whose
         quantity the patient has no value for (unknown is never read as below the threshold)."""
-        rows = []
-        for quantity, ci_iris in self._blocking_by_quantity.items():
-            if p.edges.get(quantity):
-                continue
-            rows += [{"patient": p.iri, "drug": drug, "contraindication": ci_iri, "trigger": quantity}
-                     for ci_iri in ci_iris for drug in self._sorted_drugs[ci_iri]]
-        return rows
+        edges = p.edges
+        missing = tuple(q for q in self._blocking_by_quantity if not edges.get(q))
+        found = self._not_checked.get(missing)
+        if found is None:  # a function of the missing quantities alone: computed once per set
+            found = self._not_checked[missing] = tuple(
+                (drug, ci_iri, quantity) for quantity in missing
+                for ci_iri in self._blocking_by_quantity[quantity] for drug in self._sorted_drugs[ci_iri])
+        iri = p.iri
+        return [{"patient": iri, "drug": d, "contraindication": c, "trigger": q} for d, c, q in found]
 
     def warnings(self, p: PatientFacts, contraindicated: list[dict] | None = None) -> dict[str, list[dict]]:
         """queries/warnings/*.rq: each query gives one or two warnings of ontology/advice.ttl, under the

@@ -61,6 +61,8 @@ class Assembler:
         self._exclusions: dict[tuple, Excluded] = {}  # a rule excluded by its criteria alone
         self._resistances: dict[tuple, tuple] = {}  # _resistance
         self._forbidden: dict[frozenset, Any] = {}  # _forbidden_combination
+        self._unchecked: dict[frozenset, tuple] = {}  # _not_checked
+        self._unchecked_cautions: dict[tuple, list[str]] = {}  # _unchecked_caution
         self._ranks = {rule.id: rule.rank for iri, rule in kb.rules.items() if kb.term(rule.id) == iri}
         #: the facets whose unknown-caution text ({missing}) a rule's criteria can name: the only
         #: unknown facets its outcome depends on (Criterion.caution_for)
@@ -271,36 +273,58 @@ class Assembler:
             cited.update(info.sources)
         return blocked, cautioned, cited
 
-    def _not_checked(self, rows: list[dict], cited: set[str]) -> dict[str, list[tuple[str, str]]]:
+    def _not_checked(self, rows: list[dict], cited: set[str]) -> tuple[frozenset, dict[str, list[tuple[str, str]]]]:
         """Fail closed on the blocking contraindications that could not be checked (the value their
-        threshold tests is not recorded): drug label -> (missing value, contraindication label)."""
-        kb = self.kb
-        unchecked: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for row in sorted(rows, key=lambda r: (r["contraindication"], r["drug"])):
-            info = kb.contraindications.get(row["contraindication"])
-            drug = kb.labels.get(row["drug"])
-            if info is None or drug is None:
-                continue
-            unchecked[drug].append((kb.labels.get(row["trigger"], local_name(row["trigger"])), info.label))
-            cited.update(info.sources)
-        return unchecked
+        threshold tests is not recorded): drug label -> (missing value, contraindication label),
+        with its memo key (the rows are a function of the missing values alone, given the
+        knowledge base)."""
+        key = frozenset(r["trigger"] for r in rows)
+        hit = self._unchecked.get(key)
+        if hit is None:
+            kb = self.kb
+            unchecked: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            sources: set[str] = set()
+            for row in sorted(rows, key=lambda r: (r["contraindication"], r["drug"])):
+                info = kb.contraindications.get(row["contraindication"])
+                drug = kb.labels.get(row["drug"])
+                if info is None or drug is None:
+                    continue
+                unchecked[drug].append((kb.labels.get(row["trigger"], local_name(row["trigger"])), info.label))
+                sources.update(info.sources)
+            if len(self._unchecked) >= 4096:
+                self._unchecked.clear()
+            hit = self._unchecked[key] = (dict(unchecked), frozenset(sources))
+        cited.update(hit[1])
+        return key, hit[0]
 
-    def _unchecked_caution(self, drugs: Iterable[str], unchecked: dict[str, list[tuple[str, str]]]) -> list[str]:
+    def _unchecked_caution(self, drugs: Iterable[str], unchecked: tuple[frozenset, dict[str, list[tuple[str, str]]]]
+                           ) -> list[str]:
         """One caution for an option naming every value it lacks and the contraindications of its
-        drugs left unchecked by it (none when nothing is missing)."""
+        drugs left unchecked by it (none when nothing is missing); memoised."""
+        key, by_drug = unchecked
+        if not by_drug:
+            return []
+        memo_key = (key, frozenset(drugs))
+        hit = self._unchecked_cautions.get(memo_key)
+        if hit is not None:
+            return hit
         by_value: dict[str, list[str]] = {}
-        for drug in sorted(drugs):
-            for missing, label in unchecked.get(drug, ()):
+        for drug in sorted(memo_key[1]):
+            for missing, label in by_drug.get(drug, ()):
                 labels = by_value.setdefault(missing, [])
                 if label not in labels:
                     labels.append(label)
-        if not by_value:
-            return []
-        values = sorted(by_value)
-        missing = ", ".join(values[:-1]) + " and " + values[-1] if len(values) > 1 else values[0]
-        labels = ", ".join(f"'{label}'" for value in values for label in by_value[value])
-        return [self.kb.result_rules.texts["contraindication-not-checked"].text(
-            missing=missing[:1].upper() + missing[1:], contraindications=labels)]
+        out: list[str] = []
+        if by_value:
+            values = sorted(by_value)
+            missing = ", ".join(values[:-1]) + " and " + values[-1] if len(values) > 1 else values[0]
+            labels = ", ".join(f"'{label}'" for value in values for label in by_value[value])
+            out = [self.kb.result_rules.texts["contraindication-not-checked"].text(
+                missing=missing[:1].upper() + missing[1:], contraindications=labels)]
+        if len(self._unchecked_cautions) >= 65536:
+            self._unchecked_cautions.clear()
+        self._unchecked_cautions[memo_key] = out
+        return out
 
     def _warnings(self, p: _Prepared, rows: dict[str, list]) -> list[ResultWarning]:
         """The record warnings: the rows of the warning queries (a contraindicated drug she is on now
@@ -328,7 +352,7 @@ class Assembler:
                          blocked: dict[str, list[str]],
                          cautioned: dict[str, list[str]], jurisdiction: str | None,
                          endorsement: tuple[Rule | None, list[Reason]] = (None, []),
-                         unchecked: dict[str, list[tuple[str, str]]] | None = None,
+                         unchecked: tuple[frozenset, dict[str, list[tuple[str, str]]]] | None = None,
                          ) -> tuple[Option | None, list[Reason]]:
         """The option that continues the current regimen, or the reasons it is not offered.
 
@@ -364,7 +388,7 @@ class Assembler:
         option_cautions = list(rule.cautions) + cautions
         for drug in inf_drugs:
             option_cautions.extend(cautioned.get(drug, []))
-        option_cautions.extend(self._unchecked_caution(inf_drugs, unchecked or {}))
+        option_cautions.extend(self._unchecked_caution(inf_drugs, unchecked or (frozenset(), {})))
         components = tuple(OptionComponent(self.kb.drug_type_labels.get(d, "current drug"), (d,))
                            for d in inf_drugs)
         return Option(
