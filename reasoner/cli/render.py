@@ -71,11 +71,15 @@ def render_result(console: Console, result: Result, *, source: str = "", kb: Any
     """
     from reasoner.views import build_view
 
-    if criteria_limit is None and not show_all:  # fit one screen: measure, then fold criteria
-        probe = Console(file=io.StringIO(), width=console.width, color_system=None)
-        render_result(probe, result, source=source, kb=kb, record=record, criteria_limit=CRITERIA_SHOWN)
-        excess = probe.file.getvalue().count("\n") - SCREEN_LINES
-        criteria_limit = max(CRITERIA_MIN, CRITERIA_SHOWN - max(excess, 0))
+    if criteria_limit is None and not show_all:  # fit one screen: render, and fold criteria if it does not
+        with console.capture() as capture:
+            render_result(console, result, source=source, kb=kb, record=record, criteria_limit=CRITERIA_SHOWN)
+        rendered = capture.get()
+        excess = rendered.count("\n") - SCREEN_LINES
+        if excess <= 0:  # it fits: written as rendered (styles kept, no second wrap)
+            console.print(Text.from_ansi(rendered), end="", soft_wrap=True)
+            return
+        criteria_limit = max(CRITERIA_MIN, CRITERIA_SHOWN - excess)
     criteria_budget = CRITERIA_SHOWN if criteria_limit is None else criteria_limit
     view = build_view(result, kb=kb)
     style = STATUS_STYLE.get(result.status, "white")
