@@ -444,6 +444,11 @@ class Vocabulary:
             if name is not None and m.read:
                 by_code.setdefault((m.system, m.code), name)
         self.by_code: dict[tuple[str, str], str] = by_code
+        # (subject, code system) -> the row of the code written on export (the first one marked)
+        self._export: dict[tuple[str, str], CodeMapping] = {}
+        for m in self.mappings:
+            if m.export:
+                self._export.setdefault((m.subject, m.system), m)
         self._classes: dict[str, frozenset[URIRef]] = {
             name: frozenset(URIRef(c) for c in cs) for name, cs in (classes or {}).items() if name in self._iri
         }
@@ -681,9 +686,7 @@ class Vocabulary:
 
     def export_mapping(self, subject: URIRef, system: str) -> CodeMapping | None:
         """The row of the code of ``system`` written on export for ``subject``; None when there is none."""
-        return next(
-            (m for m in self.mappings if m.export and m.system == system and m.subject == str(subject)), None
-        )
+        return self._export.get((str(subject), system))
 
     def concept_codes(self, subjects: Iterable[URIRef], system: str) -> dict[str, CodeMapping]:
         """Code -> its mapping row, for the codes of ``system`` read as one of ``subjects``."""

@@ -274,13 +274,7 @@ def _tables() -> dict:
     meds = concomitant_medications()
     end_out = v.export_codes(H2N.EndReason)
     status = H2N.ReceptorStatus
-    export: dict = {}
-    for m in v.mappings:
-        if m.export:
-            export.setdefault((URIRef(m.subject), m.system), m)
     return {
-        # (subject, code system) -> the row of the code written on export (``export_row``)
-        "EXPORT": export,
         "ER_STATUS": loinc(H2N.erStatus),
         "ER_PERCENT": loinc(H2N.erPercent),
         "PR_STATUS": loinc(H2N.prStatus),
@@ -419,7 +413,10 @@ def export_row(subject: URIRef, system: str = "loinc"):
     coded value or a record concept) in ``system`` (``loinc``, ``sct``, ``gtr``, ...): its code and
     display (``label``). KeyError when the mapping set marks none (the export fails, it never
     writes a code of its own)."""
-    return _tables()["EXPORT"][(URIRef(subject), system)]
+    m = Vocabulary.default().export_mapping(subject, system)
+    if m is None:
+        raise KeyError((URIRef(subject), system))
+    return m
 
 
 def __getattr__(name: str):
