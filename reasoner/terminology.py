@@ -103,7 +103,11 @@ def record_graph() -> Graph:
 def record_concepts(cls: URIRef) -> dict[URIRef, str]:
     """The individuals of ``cls`` in ``record.ttl`` (for example the anti-HER2 drugs outside the
     knowledge base, ``h2n:AntiHER2Drug``): IRI -> ``rdfs:label``."""
-    g = record_graph()
+    return _labelled_individuals(record_graph(), cls)
+
+
+def _labelled_individuals(g: Graph, cls: URIRef) -> dict[URIRef, str]:
+    """The individuals of ``cls`` in ``g`` that have an ``rdfs:label``: IRI -> the first label."""
     out: dict[URIRef, str] = {}
     for ind in g.subjects(RDF.type, cls):
         labels = sorted(str(x) for x in g.objects(ind, RDFS.label))
@@ -116,13 +120,7 @@ def record_concepts(cls: URIRef) -> dict[URIRef, str]:
 def concomitant_medications() -> dict[URIRef, str]:
     """The concomitant medications of ``ontology/interactions.ttl`` (individuals of
     ``h2n:ConcomitantMedication``): IRI -> ``rdfs:label`` (the lower-case INN), parsed once."""
-    g = _parse(ontology_file("interactions.ttl"))
-    out: dict[URIRef, str] = {}
-    for ind in g.subjects(RDF.type, H2N.ConcomitantMedication):
-        labels = sorted(str(x) for x in g.objects(ind, RDFS.label))
-        if isinstance(ind, URIRef) and labels:
-            out[ind] = labels[0]
-    return out
+    return _labelled_individuals(_parse(ontology_file("interactions.ttl")), H2N.ConcomitantMedication)
 
 
 class EnumTable:
